@@ -1,0 +1,112 @@
+"""Any common image file -> an MNIST-form digit: 28x28, grey, light ink on dark, centred by mass.
+
+MNIST's own recipe (LeCun et al.): the digit is size-normalised into a 20x20 box keeping its
+aspect ratio, then placed in a 28x28 field so that its centre of mass is at the centre.
+"""
+
+import io
+import warnings
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps, UnidentifiedImageError
+from scipy import ndimage
+
+from ..errors import InputError
+
+MAX_IMAGE_BYTES = 10 * 2**20  # 10 MiB
+MAX_IMAGE_PIXELS = 40_000_000  # width * height, checked from the header before decoding
+WORKING_SIDE = 512  # large photos are reduced to this before analysis
+BOX_SIDE = 20
+FIELD_SIDE = 28
+INK_THRESHOLD = 0.2  # fraction of full contrast above which a pixel counts as ink
+MIN_CONTRAST = 0.08  # below this, the image is blank
+
+
+def load_image(data: bytes) -> torch.Tensor:
+    """Decode an image file and bring it to MNIST form.
+
+    Args:
+        data: the file's bytes (PNG, JPEG, BMP, WebP, GIF (first frame), TIFF...).
+
+    Returns:
+        float32 tensor (28, 28) in [0, 1], digit light on dark.
+
+    Raises:
+        InputError: empty, oversized, truncated or non-image data, or an image with no digit.
+    """
+    return torch.from_numpy(to_mnist_form(decode_image(data)))
+
+
+def decode_image(data: bytes) -> np.ndarray:
+    """Decode to a float32 grey array (H, W) in [0, 1], transparency composited sensibly."""
+    if not data:
+        raise InputError("the image file is empty")
+    if len(data) > MAX_IMAGE_BYTES:
+        raise InputError(f"the image file is {len(data) / 2**20:.1f} MiB; the limit is {MAX_IMAGE_BYTES // 2**20} MiB")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size  # from the header: nothing decoded yet
+            if width * height > MAX_IMAGE_PIXELS:
+                raise InputError(
+                    f"the image is {width}x{height} pixels; the limit is {MAX_IMAGE_PIXELS // 1_000_000} "
+                    "megapixels. Resize it before uploading."
+                )
+            image.seek(0)  # first frame of an animation
+            image = ImageOps.exif_transpose(image)
+            image.load()
+    except InputError:
+        raise
+    except UnidentifiedImageError:
+        raise InputError("the file is not an image this app can read (use PNG, JPEG, BMP, WebP or GIF)") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InputError("the image decompresses to too many pixels (a decompression bomb?); it was not opened") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise InputError(f"the image file is damaged or truncated ({error})") from None
+    if max(image.size) > WORKING_SIDE:
+        image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BOX)
+    return _to_grey(image)
+
+
+def _to_grey(image: Image.Image) -> np.ndarray:
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+    rgba = np.asarray(image.convert("RGBA"), dtype=np.float32) / 255.0
+    grey = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    if not has_alpha:
+        return grey
+    alpha = rgba[..., 3]
+    opaque = alpha > 0.5
+    if opaque.all() or not opaque.any():
+        return grey if opaque.any() else alpha
+    # Strokes drawn on a transparent canvas: lay them on the background that contrasts with them.
+    background = 0.0 if grey[opaque].mean() > 0.5 else 1.0
+    return grey * alpha + background * (1.0 - alpha)
+
+
+def to_mnist_form(grey: np.ndarray) -> np.ndarray:
+    """Grey image (H, W) in [0, 1], any polarity -> MNIST-form (28, 28) float32."""
+    grey = np.asarray(grey, dtype=np.float32)
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    background = float(np.median(border))
+    ink = 1.0 - grey if background > 0.5 else grey
+    background = min(background, 1.0 - background)
+    peak = float(np.percentile(ink, 99.5))
+    if peak - background < MIN_CONTRAST:
+        raise InputError("no digit found: the image is blank or has almost no contrast")
+    ink = np.clip((ink - background) / (peak - background), 0.0, 1.0).astype(np.float32)
+    rows, cols = np.nonzero(ink > INK_THRESHOLD)
+    if rows.size == 0:
+        raise InputError("no digit found: the image is blank or has almost no contrast")
+    crop = ink[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+    scale = BOX_SIDE / max(crop.shape)
+    size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+    box = np.asarray(Image.fromarray(crop, mode="F").resize(size, Image.Resampling.LANCZOS))
+    box = np.clip(box, 0.0, 1.0)
+    field = np.zeros((FIELD_SIDE, FIELD_SIDE), dtype=np.float32)
+    cy, cx = ndimage.center_of_mass(box)
+    top = int(np.clip(round(FIELD_SIDE / 2 - cy), 0, FIELD_SIDE - box.shape[0]))
+    left = int(np.clip(round(FIELD_SIDE / 2 - cx), 0, FIELD_SIDE - box.shape[1]))
+    field[top : top + box.shape[0], left : left + box.shape[1]] = box
+    return field
