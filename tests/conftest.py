@@ -1,0 +1,23 @@
+"""Shared fixtures: the data directory and a tiny synthetic task."""
+
+from pathlib import Path
+
+import pytest
+
+from fusion_core.data import resolve_data_dir
+from helpers import SyntheticTask
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The data directory as the project resolves it ($FUSIONLAB_DATA; CI points it at ../shared/datasets).
+
+    Where the datasets are missing and downloads are allowed they are fetched (pinned and checked);
+    otherwise the tests that need them fail with the loader's message saying where to put them.
+    """
+    return resolve_data_dir()
+
+
+@pytest.fixture
+def synthetic_task() -> SyntheticTask:
+    return SyntheticTask()
