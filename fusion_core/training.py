@@ -1,0 +1,245 @@
+"""Training: plain functions over a shared, cached stream of augmented epochs."""
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Mapping, Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from .augment import augment
+from .config import TrainConfig
+from .corruptions import corrupt, list_corruptions
+from .fusions import FusionModel
+from .tasks import PairedData, Task
+
+log = logging.getLogger(__name__)
+CHUNK = 512  # samples per preprocessing chunk
+
+
+@dataclass
+class Batch:
+    """Model inputs for a set of samples: inputs, per-sample presence, labels."""
+
+    inputs: Dict[str, torch.Tensor]
+    present: Dict[str, torch.Tensor]
+    labels: torch.Tensor
+
+    def __len__(self) -> int:
+        return int(self.labels.shape[0])
+
+    def rows(self, index: torch.Tensor) -> "Batch":
+        return Batch(
+            {m: x[index] for m, x in self.inputs.items()},
+            {m: p[index] for m, p in self.present.items()},
+            self.labels[index],
+        )
+
+    def to(self, device: torch.device) -> "Batch":
+        return Batch(
+            {m: x.to(device) for m, x in self.inputs.items()},
+            {m: p.to(device) for m, p in self.present.items()},
+            self.labels.to(device),
+        )
+
+
+@dataclass
+class History:
+    """What training measured, epoch by epoch."""
+
+    train_loss: List[float] = field(default_factory=list)
+    val_accuracy: List[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def featurize(task: Task, signals: Mapping[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+    """Model inputs from canonical signals, in chunks (bounded memory for big spectrogram batches)."""
+    out: Dict[str, List[torch.Tensor]] = {m: [] for m in signals}
+    for m, s in signals.items():
+        for start in range(0, s.shape[0], CHUNK):
+            out[m].append(task.modality(m).featurize(s[start : start + CHUNK]))
+    return {m: torch.cat(parts) for m, parts in out.items()}
+
+
+def clean_batch(task: Task, data: PairedData) -> Batch:
+    """Every sample with every modality present and uncorrupted."""
+    inputs = featurize(task, data.signals())
+    present = {m: torch.ones(len(data), dtype=torch.bool) for m in inputs}
+    return Batch(inputs, present, data.labels)
+
+
+def random_corruptions(
+    task: Task, modality: str, signals: torch.Tensor, prob: float, generator: torch.Generator
+) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Pick the samples hit with chance ``prob`` and corrupt them: a random corruption at a random level.
+
+    Returns the rows hit and their corrupted signals.
+    """
+    kind = task.modality(modality).kind
+    names = list_corruptions(kind)
+    n = signals.shape[0]
+    hit = torch.nonzero(torch.rand(n, generator=generator) < prob).flatten()
+    which = torch.randint(len(names), (hit.numel(),), generator=generator)
+    levels = torch.rand(hit.numel(), generator=generator)
+    damaged = signals[hit].clone()
+    for k, name in enumerate(names):
+        rows = torch.nonzero(which == k).flatten()
+        if rows.numel():
+            damaged[rows] = corrupt(kind, name, damaged[rows], levels[rows], generator)
+    return hit, damaged
+
+
+def modality_dropout(modalities: Tuple[str, ...], n: int, prob: float, generator: torch.Generator):
+    """Per-sample presence: with chance ``prob`` a sample loses 1..M-1 random modalities."""
+    present = torch.ones(n, len(modalities), dtype=torch.bool)
+    if len(modalities) > 1:
+        drop = torch.nonzero(torch.rand(n, generator=generator) < prob).flatten()
+        for row in drop.tolist():
+            count = int(torch.randint(1, len(modalities), (1,), generator=generator))
+            lost = torch.randperm(len(modalities), generator=generator)[:count]
+            present[row, lost] = False
+    return {m: present[:, i] for i, m in enumerate(modalities)}
+
+
+class TrainingStream:
+    """The augmented, corrupted, featurized training epochs of one task, built once and shared.
+
+    Every model trained from the same stream sees exactly the same samples in epoch e, which
+    makes the zoo's comparison fair and saves redoing the audio augmentation per model.
+    """
+
+    def __init__(self, task: Task, data_dir: Path, config: TrainConfig, holdout: Optional[str] = None) -> None:
+        self.task, self.data_dir, self.holdout = task, data_dir, holdout
+        self.seed, self.augment, self.corrupt_prob = config.seed, config.augment, config.corrupt_prob
+        self._epochs: Dict[int, Batch] = {}
+
+    def serves(self, config: TrainConfig) -> bool:
+        """Whether a model trained with ``config`` may use this stream's epochs."""
+        return (config.seed, config.augment, config.corrupt_prob) == (self.seed, self.augment, self.corrupt_prob)
+
+    def epoch(self, index: int) -> Batch:
+        if index not in self._epochs:
+            self._epochs[index] = self._build(index)
+        return self._epochs[index]
+
+    def _build(self, index: int) -> Batch:
+        generator = torch.Generator().manual_seed(self.seed * 100_003 + index)
+        data = self.task.load("train", self.data_dir, seed=self.seed * 100_003 + index, holdout=self.holdout)
+        inputs = {}
+        for m in self.task.modality_names:
+            # Each distinct signal (a recording paired with several images) is augmented and
+            # featurized once per epoch; only the samples that get corrupted are featurized again.
+            rows, inverse = torch.unique(data.index[m], return_inverse=True)
+            signals = data.pools[m][rows]
+            if self.augment:
+                kind = self.task.modality(m).kind
+                signals = torch.cat([augment(kind, signals[i : i + CHUNK], generator) for i in range(0, len(signals), CHUNK)])
+            features = featurize(self.task, {m: signals})[m][inverse]
+            hit, damaged = random_corruptions(self.task, m, signals[inverse], self.corrupt_prob, generator)
+            if hit.numel():
+                features[hit] = featurize(self.task, {m: damaged})[m]
+            inputs[m] = features
+        present = {m: torch.ones(len(data), dtype=torch.bool) for m in inputs}
+        return Batch(inputs, present, data.labels)
+
+
+def load_encoder_weights(model: FusionModel, encoders: Mapping[str, Mapping[str, torch.Tensor]]) -> List[str]:
+    """Copy pretrained encoder state dicts (modality -> state) into ``model``; returns what was loaded."""
+    loaded = []
+    for m, state in encoders.items():
+        if m in model.encoders:
+            model.encoders[m].load_state_dict(state)
+            loaded.append(m)
+    return loaded
+
+
+@torch.no_grad()
+def predict_logits(model: FusionModel, batch: Batch, device: torch.device, batch_size: int = 1000) -> torch.Tensor:
+    """Logits for every sample of ``batch`` (inference mode, in chunks)."""
+    model.eval()
+    out = []
+    for start in range(0, len(batch), batch_size):
+        part = batch.rows(torch.arange(start, min(start + batch_size, len(batch)))).to(device)
+        out.append(model(part.inputs, part.present).float().cpu())
+    return torch.cat(out)
+
+
+def accuracy(model: FusionModel, batch: Batch, device: torch.device) -> float:
+    return float((predict_logits(model, batch, device).argmax(1) == batch.labels).float().mean())
+
+
+def train_model(
+    model: FusionModel,
+    stream: TrainingStream,
+    config: TrainConfig,
+    device: torch.device,
+    val: Optional[Batch] = None,
+    desc: str = "",
+) -> History:
+    """Train ``model`` in place on ``stream`` for ``config.epochs`` epochs (AdamW, one-cycle).
+
+    Modality dropout is drawn here, per model, on top of the stream's shared epochs.
+    """
+    if not stream.serves(config):
+        raise ValueError("this training stream was built with another seed, augmentation or corruption rate")
+    torch.manual_seed(config.seed)
+    model.to(device)
+    if config.freeze_encoders:
+        model.encoders.requires_grad_(False)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+    steps_per_epoch = math.ceil(len(stream.epoch(0)) / config.batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=config.lr, total_steps=config.epochs * steps_per_epoch, pct_start=0.2
+    )
+    generator = torch.Generator().manual_seed(config.seed)
+    history, started = History(), time.perf_counter()
+    for epoch in range(config.epochs):
+        data = stream.epoch(epoch)
+        data = Batch(data.inputs, modality_dropout(model.modalities, len(data), config.modality_dropout, generator), data.labels)
+        order = torch.randperm(len(data), generator=generator)
+        model.train()
+        if config.freeze_encoders:
+            model.encoders.eval()  # frozen batch-norm statistics stay as pretrained
+        total, count = 0.0, 0
+        bar = tqdm(range(0, len(data), config.batch_size), desc=f"{desc} epoch {epoch + 1}/{config.epochs}", leave=False, disable=None)
+        for start in bar:
+            batch = data.rows(order[start : start + config.batch_size]).to(device)
+            loss = training_loss(model, batch, config)
+            if loss is None:
+                continue
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            total, count = total + float(loss.detach()), count + 1
+        history.train_loss.append(total / max(count, 1))
+        if val is not None:
+            history.val_accuracy.append(accuracy(model, val, device))
+        log.info("%s epoch %d: loss %.4f val %s", desc, epoch + 1, history.train_loss[-1], history.val_accuracy[-1:])
+    model.eval()
+    history.seconds = time.perf_counter() - started
+    return history
+
+
+def training_loss(model: FusionModel, batch: Batch, config: TrainConfig) -> Optional[torch.Tensor]:
+    """Cross-entropy on samples that have at least one of the model's modalities, plus aux and extra losses."""
+    out = model.forward_train(batch.inputs, batch.present)
+    mask = model.presence_mask(batch.inputs, batch.present)
+    rows = mask.any(dim=1)
+    if not bool(rows.any()):
+        return None
+    loss = F.cross_entropy(out.logits[rows], batch.labels[rows])
+    if config.aux_weight > 0:
+        for m, logits in out.aux_logits.items():
+            has = mask[:, model.modalities.index(m)]
+            if bool(has.any()):
+                loss = loss + config.aux_weight * F.cross_entropy(logits[has], batch.labels[has])
+    if out.extra_loss is not None:
+        loss = loss + out.extra_loss
+    return loss
+
