@@ -1,0 +1,123 @@
+"""Evaluation on a task's test pairs: accuracy, every modality subset, robustness, cost.
+
+Robustness follows MultiBench (Liang et al. 2021, https://arxiv.org/abs/2107.07502):
+relative robustness is the area under accuracy vs. corruption level (0..1); effective robustness
+is the summed gap to the reference model's curve after shifting that curve to start at the
+model's own clean accuracy, f(l) - (ref(l) - ref(0) + f(0)). The reference is late fusion.
+"""
+
+import itertools
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import torch
+from tqdm.auto import tqdm
+
+from .corruptions import LEVELS, corrupt, list_corruptions
+from .fusions import FusionModel
+from .tasks import PairedData, Task
+from .training import Batch, clean_batch, featurize, predict_logits
+
+ROBUSTNESS_PAIRS = 2000  # the first test pairs; every curve is paired across models
+REFERENCE_MODEL = "late"
+
+
+def modality_subsets(names: Sequence[str]) -> List[Tuple[str, ...]]:
+    """Every non-empty subset of ``names``, smallest first."""
+    ordered = sorted(names)
+    return [c for k in range(1, len(ordered) + 1) for c in itertools.combinations(ordered, k)]
+
+
+def subset_key(subset: Sequence[str]) -> str:
+    return "+".join(sorted(subset))
+
+
+def only(batch: Batch, subset: Sequence[str]) -> Batch:
+    """The batch with only ``subset`` switched on (the others absent, not zeroed)."""
+    return Batch({m: batch.inputs[m] for m in subset}, {m: batch.present[m] for m in subset}, batch.labels)
+
+
+def accuracies(models: Mapping[str, FusionModel], batch: Batch, device: torch.device) -> Dict[str, float]:
+    return {
+        name: float((predict_logits(model, batch, device).argmax(1) == batch.labels).float().mean())
+        for name, model in models.items()
+    }
+
+
+def relative_robustness(curve: Sequence[float], levels: Sequence[float] = LEVELS) -> float:
+    """Area under accuracy vs. level (trapezoids), as MultiBench."""
+    return float(sum((curve[i] + curve[i + 1]) * (levels[i + 1] - levels[i]) / 2 for i in range(len(curve) - 1)))
+
+
+def effective_robustness(curve: Sequence[float], reference: Sequence[float]) -> float:
+    """Summed gap to the reference curve shifted to the model's clean accuracy, as MultiBench."""
+    return float(sum(f - (r - reference[0] + curve[0]) for f, r in zip(curve, reference)))
+
+
+def evaluate_models(
+    task: Task,
+    models: Mapping[str, FusionModel],
+    test: PairedData,
+    device: torch.device = torch.device("cpu"),
+    robustness_pairs: Optional[int] = ROBUSTNESS_PAIRS,
+    levels: Sequence[float] = LEVELS,
+    progress: Optional[Callable[[float, str], None]] = None,
+) -> Dict[str, Dict]:
+    """Test metrics of every model: name -> {accuracy, subsets, corruption curves, robustness}.
+
+    Args:
+        test: the test pairs (``task.load("test", data_dir)``).
+        progress: called with (fraction done, what is running) as the work advances.
+    """
+    clean = clean_batch(task, test)
+    metrics: Dict[str, Dict] = {name: {"test_pairs": len(test), "subsets": {}, "corruption": {}} for name in models}
+    for subset in modality_subsets(task.modality_names):
+        # A model given none of its own modalities has no evidence: its score there means nothing.
+        usable = {n: m for n, m in models.items() if set(subset) & set(m.modalities)}
+        for name in models:
+            metrics[name]["subsets"][subset_key(subset)] = None
+        for name, acc in accuracies(usable, only(clean, subset), device).items():
+            metrics[name]["subsets"][subset_key(subset)] = round(acc, 5)
+    for name in models:
+        metrics[name]["accuracy"] = metrics[name]["subsets"][subset_key(task.modality_names)]
+    rows = test.subset(range(min(robustness_pairs or len(test), len(test))))
+    signals = rows.signals()
+    base = clean_batch(task, rows)
+    conditions = [
+        (modality, name) for modality in task.modalities for name in list_corruptions(modality.kind)
+    ]
+    for index, (modality, corruption) in enumerate(tqdm(conditions, desc="robustness", leave=False, disable=None)):
+        if progress:
+            progress(index / len(conditions), f"{modality.name} {corruption}")
+        curves: Dict[str, List[float]] = {name: [] for name in models}
+        for step, level in enumerate(levels):
+            generator = torch.Generator().manual_seed(1000 * index + step)
+            batch = base
+            if level > 0:
+                damaged = corrupt(modality.kind, corruption, signals[modality.name], level, generator)
+                inputs = dict(base.inputs, **featurize(task, {modality.name: damaged}))
+                batch = Batch(inputs, base.present, base.labels)
+            for name, acc in accuracies(models, batch, device).items():
+                curves[name].append(round(acc, 5))
+        for name, curve in curves.items():
+            metrics[name]["corruption"].setdefault(modality.name, {})[corruption] = curve
+    if progress:
+        progress(1.0, "done")
+    for name in models:
+        metrics[name]["robustness_pairs"] = len(rows)
+        metrics[name]["levels"] = list(levels)
+        metrics[name]["robustness"] = _robustness(metrics, name)
+    return metrics
+
+
+def _robustness(metrics: Dict[str, Dict], name: str) -> Dict[str, Dict[str, float]]:
+    """Per modality: mean relative and effective robustness over its corruptions."""
+    reference = metrics.get(REFERENCE_MODEL, metrics[name])["corruption"]
+    out = {}
+    for modality, curves in metrics[name]["corruption"].items():
+        relative = [relative_robustness(c) for c in curves.values()]
+        effective = [effective_robustness(c, reference[modality][k]) for k, c in curves.items()]
+        out[modality] = {
+            "relative": round(sum(relative) / len(relative), 4),
+            "effective": round(sum(effective) / len(effective), 4),
+        }
+    return out
