@@ -103,7 +103,13 @@ def load_pretrained(
     if sha256_file(weights) != card["weights"]["sha256"]:
         raise ModelCardError(f"{weights} does not match the sha256 in {name}.json; retrain or restore it")
     model = build_model(card)
-    model.load_state_dict(load_file(str(weights), device="cpu"), strict=True)
+    try:
+        model.load_state_dict(load_file(str(weights), device="cpu"), strict=True)
+    except RuntimeError:
+        raise ModelCardError(
+            f"{name}: its weights do not fit the {card['method']} architecture of this code, which changed after "
+            f"they were trained; retrain it: python -m fusion_core train --task {task_name} --models {name}"
+        ) from None
     return model.to(device).eval(), card
 
 

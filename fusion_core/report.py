@@ -5,7 +5,7 @@ from typing import Dict, List, Optional, Sequence
 
 import torch
 
-from .analysis import emap, perceptual_scores
+from .analysis import EMAP_PAIRS, emap, perceptual_scores
 from .bench import model_speed
 from .evaluation import ROBUSTNESS_PAIRS, evaluate_models, modality_subsets, subset_key
 from .loso import leave_one_group_out
@@ -22,6 +22,7 @@ def evaluate_and_report(
     root: Path,
     robustness_pairs: Optional[int] = None,
     loso: bool = False,
+    emap_pairs: int = EMAP_PAIRS,
 ) -> Path:
     """Evaluate ``names``, store their metrics in their cards and rewrite the zoo README."""
     models = {n: load_pretrained(task.name, n, device, root=root)[0] for n in names}
@@ -35,7 +36,7 @@ def evaluate_and_report(
     for name, scores in perceptual_scores(task, models, test, device).items():
         metrics[name]["perceptual_score"] = scores
     if len(task.modality_names) == 2:
-        for name, result in emap(task, models, test, device).items():
+        for name, result in emap(task, models, test, device, pairs=emap_pairs).items():
             metrics[name]["emap"] = result
     if loso:
         for name, scores in leave_one_group_out(task, names, data_dir, device).items():

@@ -73,9 +73,9 @@ def clean_batch(task: Task, data: PairedData) -> Batch:
 
 
 def random_corruptions(
-    task: Task, modality: str, signals: torch.Tensor, prob: float, generator: torch.Generator
+    task: Task, modality: str, signals: torch.Tensor, prob: float, generator: torch.Generator, power: float = 1.0
 ) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Pick the samples hit with chance ``prob`` and corrupt them: a random corruption at a random level.
+    """Pick the samples hit with chance ``prob`` and corrupt them: a random corruption at level U(0,1)**power.
 
     Returns the rows hit and their corrupted signals.
     """
@@ -84,7 +84,7 @@ def random_corruptions(
     n = signals.shape[0]
     hit = torch.nonzero(torch.rand(n, generator=generator) < prob).flatten()
     which = torch.randint(len(names), (hit.numel(),), generator=generator)
-    levels = torch.rand(hit.numel(), generator=generator)
+    levels = torch.rand(hit.numel(), generator=generator) ** power
     damaged = signals[hit].clone()
     for k, name in enumerate(names):
         rows = torch.nonzero(which == k).flatten()
@@ -114,12 +114,16 @@ class TrainingStream:
 
     def __init__(self, task: Task, data_dir: Path, config: TrainConfig, holdout: Optional[str] = None) -> None:
         self.task, self.data_dir, self.holdout = task, data_dir, holdout
-        self.seed, self.augment, self.corrupt_prob = config.seed, config.augment, config.corrupt_prob
+        self.config = config
         self._epochs: Dict[int, Batch] = {}
+
+    @staticmethod
+    def _key(config: TrainConfig) -> Tuple:
+        return (config.seed, config.augment, config.corrupt_prob, config.corrupt_power)
 
     def serves(self, config: TrainConfig) -> bool:
         """Whether a model trained with ``config`` may use this stream's epochs."""
-        return (config.seed, config.augment, config.corrupt_prob) == (self.seed, self.augment, self.corrupt_prob)
+        return self._key(config) == self._key(self.config)
 
     def epoch(self, index: int) -> Batch:
         if index not in self._epochs:
@@ -127,19 +131,22 @@ class TrainingStream:
         return self._epochs[index]
 
     def _build(self, index: int) -> Batch:
-        generator = torch.Generator().manual_seed(self.seed * 100_003 + index)
-        data = self.task.load("train", self.data_dir, seed=self.seed * 100_003 + index, holdout=self.holdout)
+        config = self.config
+        generator = torch.Generator().manual_seed(config.seed * 100_003 + index)
+        data = self.task.load("train", self.data_dir, seed=config.seed * 100_003 + index, holdout=self.holdout)
         inputs = {}
         for m in self.task.modality_names:
             # Each distinct signal (a recording paired with several images) is augmented and
             # featurized once per epoch; only the samples that get corrupted are featurized again.
             rows, inverse = torch.unique(data.index[m], return_inverse=True)
             signals = data.pools[m][rows]
-            if self.augment:
+            if config.augment:
                 kind = self.task.modality(m).kind
                 signals = torch.cat([augment(kind, signals[i : i + CHUNK], generator) for i in range(0, len(signals), CHUNK)])
             features = featurize(self.task, {m: signals})[m][inverse]
-            hit, damaged = random_corruptions(self.task, m, signals[inverse], self.corrupt_prob, generator)
+            hit, damaged = random_corruptions(
+                self.task, m, signals[inverse], config.corrupt_prob, generator, config.corrupt_power
+            )
             if hit.numel():
                 features[hit] = featurize(self.task, {m: damaged})[m]
             inputs[m] = features

@@ -38,16 +38,14 @@ class AudioCNN(Encoder):
 
 
 class _FrameTokenizer(Encoder):
-    """Groups of 4 spectrogram frames -> one token: 25 low-level tokens of a 1 s clip."""
+    """One narrow conv over time, then groups of 4 frames -> one token: 25 low-level tokens of 1 s."""
 
     def __init__(self, n_mels: int, width: int) -> None:
         super().__init__()
         self.dim = self.stem_channels = width
         self.layers = nn.Sequential(
-            nn.Conv1d(n_mels, width, 5, padding=2),
-            nn.BatchNorm1d(width),
-            nn.ReLU(),
-            nn.Conv1d(width, width, 4, stride=4),
+            conv_block(nn.Conv1d(n_mels, 32, 3, padding=1), 32, nn.BatchNorm1d, nn.Identity()),
+            nn.Conv1d(32, width, 4, stride=4),
         )
 
     def stem(self, x: torch.Tensor) -> torch.Tensor:

@@ -39,16 +39,19 @@ class ImageCNN(Encoder):
 
 
 class _PatchTokenizer(Encoder):
-    """One 3x3 conv, then 4x4 patches -> tokens: 49 low-level tokens of a 28x28 image."""
+    """A two-conv stem (edges, then stroke pieces) cut into 4x4-pixel patches: 49 low-level tokens.
+
+    As in hybrid vision transformers, a shallow convolutional stem makes better tokens than raw
+    pixels; everything above it is left to the joint network.
+    """
 
     def __init__(self, in_channels: int, width: int) -> None:
         super().__init__()
         self.dim = self.stem_channels = width
         self.layers = nn.Sequential(
-            nn.Conv2d(in_channels, 16, 3, padding=1),
-            nn.BatchNorm2d(16),
-            nn.ReLU(),
-            nn.Conv2d(16, width, 4, stride=4),
+            conv_block(nn.Conv2d(in_channels, 16, 3, padding=1), 16, nn.BatchNorm2d, nn.MaxPool2d(2)),
+            conv_block(nn.Conv2d(16, 32, 3, padding=1), 32, nn.BatchNorm2d, nn.Identity()),
+            nn.Conv2d(32, width, 2, stride=2),
         )
 
     def stem(self, x: torch.Tensor) -> torch.Tensor:

@@ -40,5 +40,12 @@ class AttentionFusion(FusionModel):
         self.transformer = TokenTransformer(self.modalities, dims, width, depth, heads, dropout)
         self.classifier = nn.Linear(width, num_classes)
 
+    @torch.no_grad()
+    def modality_weights(self, inputs, present=None):
+        """The share of the [CLS] token's attention (last layer) that goes to each modality's tokens."""
+        tokens, mask = self._tokens_and_mask(inputs, present)
+        shares = self.transformer.cls_attention(tokens, mask)
+        return {m: shares.get(m, torch.zeros(mask.shape[0])) for m in self.modalities}
+
     def fuse(self, tokens: Dict[str, torch.Tensor], mask: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.transformer(tokens, mask))

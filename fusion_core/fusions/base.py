@@ -153,6 +153,21 @@ class FusionModel(nn.Module):
         """Combine the modalities' tokens into logits (B, num_classes), honouring ``mask``."""
         raise NotImplementedError
 
+    @torch.no_grad()
+    def modality_weights(
+        self, inputs: Inputs, present: Optional[Mapping[str, torch.Tensor]] = None
+    ) -> Optional[Dict[str, torch.Tensor]]:
+        """How much the method itself weighs each modality, per sample (B,), where it has such weights.
+
+        Gates, attention and vote weights are the method's own view; Explain's Shapley values
+        measure the effect instead. Methods without explicit weights return None.
+        """
+        return None
+
+    def _tokens_and_mask(self, inputs: Inputs, present: Optional[Mapping[str, torch.Tensor]]):
+        mask = self.presence_mask(inputs, present)
+        return self.encode({m: inputs[m] for m in self.modalities if m in inputs}), mask
+
     def extra_loss(self, tokens: Dict[str, torch.Tensor], mask: torch.Tensor) -> Optional[torch.Tensor]:
         """A method's own training loss beside cross-entropy (e.g. aligning a shared space)."""
         return None

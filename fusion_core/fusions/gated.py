@@ -53,6 +53,12 @@ class GatedFusion(FusionModel):
         scores = self.gate(torch.cat([*parts, mask.to(torch.float32)], dim=1))
         return torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=1).nan_to_num(0.0)
 
+    @torch.no_grad()
+    def modality_weights(self, inputs, present=None):
+        tokens, mask = self._tokens_and_mask(inputs, present)
+        gates = self.gates(tokens, mask)
+        return {m: gates[:, i] for i, m in enumerate(self.modalities)}
+
     def fuse(self, tokens: Dict[str, torch.Tensor], mask: torch.Tensor) -> torch.Tensor:
         hidden = {m: torch.tanh(self.project[m](f)) for m, f in pooled(tokens).items()}
         stacked = self.stacked(hidden, mask, self.width)

@@ -41,6 +41,14 @@ class LateFusion(FusionModel):
         )
         self.log_weights = nn.Parameter(torch.zeros(len(self.modalities)))
 
+    @torch.no_grad()
+    def modality_weights(self, inputs, present=None):
+        """Each present modality's learned vote weight, normalised over the present ones."""
+        mask = self.presence_mask(inputs, present).float()
+        weights = self.log_weights.exp() * mask
+        weights = weights / weights.sum(dim=1, keepdim=True).clamp_min(1e-9)
+        return {m: weights[:, i] for i, m in enumerate(self.modalities)}
+
     def fuse(self, tokens: Dict[str, torch.Tensor], mask: torch.Tensor) -> torch.Tensor:
         features = pooled(tokens)
         weights = self.log_weights.exp()

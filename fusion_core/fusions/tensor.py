@@ -29,7 +29,7 @@ class TensorFusion(FusionModel):
         self,
         encoders: Mapping[str, EncoderSpec],
         num_classes: int,
-        width: int = 16,
+        width: int = 32,
         hidden: int = 128,
         dropout: float = 0.1,
         aux_heads: bool = False,
