@@ -19,6 +19,7 @@ MAX_IMAGE_PIXELS = 40_000_000  # width * height, checked from the header before 
 WORKING_SIDE = 512  # large photos are reduced to this before analysis
 BOX_SIDE = 20
 FIELD_SIDE = 28
+MARGIN = 1  # centring by mass may shift the box, but never onto the field's edge
 INK_THRESHOLD = 0.2  # fraction of full contrast above which a pixel counts as ink
 MIN_CONTRAST = 0.08  # below this, the image is blank
 
@@ -62,7 +63,10 @@ def decode_image(data: bytes) -> np.ndarray:
     except UnidentifiedImageError:
         raise InputError("the file is not an image this app can read (use PNG, JPEG, BMP, WebP or GIF)") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InputError("the image decompresses to too many pixels (a decompression bomb?); it was not opened") from None
+        raise InputError(
+            f"the image has more than {MAX_IMAGE_PIXELS // 1_000_000} megapixels (a decompression bomb?); "
+            "it was not opened. Resize it before uploading."
+        ) from None
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise InputError(f"the image file is damaged or truncated ({error})") from None
     if max(image.size) > WORKING_SIDE:
@@ -71,6 +75,11 @@ def decode_image(data: bytes) -> np.ndarray:
 
 
 def _to_grey(image: Image.Image) -> np.ndarray:
+    if image.mode.startswith(("I", "F")):  # 16/32-bit integer or float grey: keep its full range
+        grey = np.asarray(image, dtype=np.float32)
+        top = float(np.nanmax(grey)) if grey.size else 0.0
+        full_scale = 65535.0 if top > 255 else 255.0 if top > 1 else 1.0
+        return np.clip(np.nan_to_num(grey) / full_scale, 0.0, 1.0)
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
     rgba = np.asarray(image.convert("RGBA"), dtype=np.float32) / 255.0
     grey = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
@@ -106,7 +115,13 @@ def to_mnist_form(grey: np.ndarray) -> np.ndarray:
     box = np.clip(box, 0.0, 1.0)
     field = np.zeros((FIELD_SIDE, FIELD_SIDE), dtype=np.float32)
     cy, cx = ndimage.center_of_mass(box)
-    top = int(np.clip(round(FIELD_SIDE / 2 - cy), 0, FIELD_SIDE - box.shape[0]))
-    left = int(np.clip(round(FIELD_SIDE / 2 - cx), 0, FIELD_SIDE - box.shape[1]))
+    top = _place(FIELD_SIDE / 2 - cy, box.shape[0])
+    left = _place(FIELD_SIDE / 2 - cx, box.shape[1])
     field[top : top + box.shape[0], left : left + box.shape[1]] = box
     return field
+
+
+def _place(offset: float, length: int) -> int:
+    """Where a box of `length` starts so its mass is centred, keeping MARGIN pixels to each edge."""
+    low, high = MARGIN, FIELD_SIDE - MARGIN - length
+    return int(np.clip(round(offset), min(low, high), max(low, high)))
