@@ -14,7 +14,7 @@ from fusion_core.zoo import train_zoo
 
 
 def test_a_tiny_run_learns_and_fusion_beats_each_modality(synthetic_task, tmp_path):
-    config = TrainConfig(epochs=6, lr=1e-2, modality_dropout=0.3, augment=False, corrupt_prob=0.0)
+    config = TrainConfig(epochs=6, batch_size=32, modality_dropout=0.3, augment=False, corrupt_prob=0.0)
     stream = TrainingStream(synthetic_task, tmp_path, config)
     model = create_fusion("concat", synthetic_task.encoder_specs(), 4)
     history = train_model(model, stream, config, torch.device("cpu"))
