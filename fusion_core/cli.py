@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--robustness-pairs", type=int, default=None, help="test pairs per corruption curve")
     evaluate.add_argument("--emap-pairs", type=int, default=250, help="test pairs for EMAP (it runs every pairing: N^2)")
     evaluate.add_argument("--loso", action="store_true", help="also run leave-one-speaker-out (retrains per speaker)")
+    evaluate.add_argument("--loso-only", action="store_true", help="only leave-one-speaker-out; keep the cards' other metrics")
 
     bench = sub.add_parser("bench", help="latency, throughput and preprocessing time of the zoo")
     common(bench, data=False)
@@ -175,7 +176,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     written = train_zoo(task, data_dir, task_dir(args.task, root), names, device, args.epochs_scale)
     print(f"trained {len(written)} models in {(time.perf_counter() - start) / 60:.1f} min on {describe_device(device)}")
     if not args.no_evaluate:
-        args.models, args.out, args.robustness_pairs, args.loso, args.emap_pairs = ",".join(written), str(root), None, False, 250
+        args.models, args.out, args.robustness_pairs, args.emap_pairs = ",".join(written), str(root), None, 250
+        args.loso = args.loso_only = False
         return cmd_evaluate(args)
     return 0
 
@@ -188,7 +190,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     path = evaluate_and_report(
         get_task(args.task), names, resolve_data_dir(args.data_dir), pick_device(args.device), root,
-        robustness_pairs=args.robustness_pairs, loso=args.loso, emap_pairs=args.emap_pairs,
+        robustness_pairs=args.robustness_pairs, loso=args.loso, emap_pairs=args.emap_pairs, loso_only=args.loso_only,
     )
     print(f"evaluated {len(names)} models in {(time.perf_counter() - start) / 60:.1f} min; table: {path}")
     return 0

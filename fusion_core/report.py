@@ -23,8 +23,30 @@ def evaluate_and_report(
     robustness_pairs: Optional[int] = None,
     loso: bool = False,
     emap_pairs: int = EMAP_PAIRS,
+    loso_only: bool = False,
 ) -> Path:
-    """Evaluate ``names``, store their metrics in their cards and rewrite the zoo README."""
+    """Evaluate ``names``, store their metrics in their cards and rewrite the zoo README.
+
+    ``loso_only`` runs only the leave-one-group-out retraining and keeps the cards' other metrics.
+    """
+    metrics: Dict[str, Dict] = {n: {} for n in names}
+    if not loso_only:
+        metrics = _test_metrics(task, names, data_dir, device, root, robustness_pairs, emap_pairs)
+    if loso or loso_only:
+        for name, scores in leave_one_group_out(task, names, data_dir, device).items():
+            metrics[name]["leave_one_out"] = {"group": task.group_kind, **scores}
+    directory = task_dir(task.name, root)
+    for name in names:
+        card = read_card(task.name, name, root)
+        card["metrics"] = {**card.get("metrics", {}), **metrics[name]}
+        write_card(card, directory)
+    return write_readme(task, root)
+
+
+def _test_metrics(
+    task: Task, names: Sequence[str], data_dir: Path, device: torch.device, root: Path,
+    robustness_pairs: Optional[int], emap_pairs: int,
+) -> Dict[str, Dict]:
     models = {n: load_pretrained(task.name, n, device, root=root)[0] for n in names}
     test = task.load("test", data_dir)
     metrics = evaluate_models(task, models, test, device, robustness_pairs or ROBUSTNESS_PAIRS)
@@ -38,16 +60,7 @@ def evaluate_and_report(
     if len(task.modality_names) == 2:
         for name, result in emap(task, models, test, device, pairs=emap_pairs).items():
             metrics[name]["emap"] = result
-    if loso:
-        for name, scores in leave_one_group_out(task, names, data_dir, device).items():
-            metrics[name]["leave_one_out"] = {"group": task.group_kind, "accuracy": scores}
-    directory = task_dir(task.name, root)
-    for name in names:
-        card = read_card(task.name, name, root)
-        kept = {k: v for k, v in card.get("metrics", {}).items() if k == "leave_one_out" and not loso}
-        card["metrics"] = {**metrics[name], **kept}
-        write_card(card, directory)
-    return write_readme(task, root)
+    return metrics
 
 
 def _pct(value: Optional[float]) -> str:
@@ -101,14 +114,18 @@ def write_readme(task: Task, root: Path) -> Path:
             "",
             f"## Leave one {task.group_kind} out: accuracy (%) on voices never heard in training",
             "",
-            f"Each column retrains without that {task.group_kind} and tests on pairs whose recordings are all theirs.",
+            f"Each column retrains without that {task.group_kind} and tests on pairs whose recordings are all theirs "
+            "(every modality the model reads switched on); the last columns are the mean over held-out "
+            f"{task.group_kind}s with only that subset of modalities on.",
             "",
-            "| model | " + " | ".join(groups) + " | mean |",
-            "|---|" + "---:|" * (len(groups) + 1),
+            "| model | " + " | ".join(groups) + " | mean | " + " | ".join(f"mean, {s} only" for s in subsets) + " |",
+            "|---|" + "---:|" * (len(groups) + 1 + len(subsets)),
         ]
         for c in loso:
-            scores = c["metrics"]["leave_one_out"]["accuracy"]
-            lines.append(f"| {c['name']} | " + " | ".join(_pct(scores.get(g)) for g in groups + ["mean"]) + " |")
+            out = c["metrics"]["leave_one_out"]
+            cells = [_pct(out["accuracy"].get(g)) for g in groups + ["mean"]]
+            cells += [_pct(out.get("subsets", {}).get(s)) for s in subsets]
+            lines.append(f"| {c['name']} | " + " | ".join(cells) + " |")
     path = task_dir(task.name, root) / "README.md"
     path.write_text("\n".join(lines) + "\n")
     return path

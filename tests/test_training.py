@@ -3,6 +3,7 @@
 import dataclasses
 import json
 
+import pytest
 import torch
 
 from fusion_core.config import TrainConfig
@@ -70,3 +71,25 @@ def test_evaluation_on_generated_data(synthetic_task, tmp_path):
     curve = metrics["late"]["corruption"]["image"]["occlusion"]
     assert len(curve) == 3 and curve[0] >= curve[-1]
     assert metrics["late"]["robustness"]["image"]["effective"] == 0.0  # late is its own reference
+
+
+def test_leave_one_group_out_retrains_without_each_group(synthetic_task, tmp_path, monkeypatch):
+    from fusion_core.loso import leave_one_group_out
+
+    asked = []
+    load = synthetic_task.load
+
+    def spy(split, data_dir, seed=0, holdout=None):
+        asked.append((split, holdout))
+        return load(split, data_dir, seed, holdout)
+
+    monkeypatch.setattr(synthetic_task, "load", spy)
+    out = leave_one_group_out(synthetic_task, ["unimodal-audio", "late"], tmp_path, torch.device("cpu"))
+    for group in synthetic_task.groups:  # every group is held out from training and is the test set
+        assert ("train", group) in asked and ("test", group) in asked
+    scores = out["late"]["accuracy"]
+    assert set(scores) == {*synthetic_task.groups, "mean"}
+    assert scores["mean"] == pytest.approx(sum(scores[g] for g in synthetic_task.groups) / 2, abs=1e-5)
+    assert set(out["late"]["subsets"]) == {"audio", "image", "audio+image"}
+    assert set(out["unimodal-audio"]["subsets"]) == {"audio"}
+    assert out["late"]["subsets"]["audio+image"] == pytest.approx(scores["mean"], abs=1e-5)
