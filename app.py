@@ -1,0 +1,38 @@
+"""FusionLab: compare multimodal fusion methods on paired inputs, live, with explanations.
+
+Run with ``streamlit run app.py``. Pages live in pages/; every computation is in fusion_core.
+"""
+
+import streamlit as st
+
+from fusion_core.device import describe_device, pick_device
+from fusion_core.tasks import get_task
+from ui.state import init_state, link_notes, show_error, write_query_params
+
+st.set_page_config(page_title="FusionLab", page_icon=":material/hub:", layout="wide")
+init_state()
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/playground.py", title="Playground", icon=":material/science:"),
+    st.Page("pages/explain.py", title="Explain", icon=":material/insights:"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/leaderboard:"),
+    st.Page("pages/errors.py", title="Error analysis", icon=":material/troubleshoot:"),
+    st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
+]
+page = st.navigation(PAGES)
+
+with st.sidebar:
+    task = get_task(st.session_state["task"])
+    st.caption(f"**Task:** {task.title}")
+    st.caption(f"**Device:** {describe_device(pick_device(st.session_state['device']))}")
+
+for note in link_notes() or []:
+    st.toast(note, icon=":material/link_off:")
+
+try:
+    page.run()
+except Exception as error:  # noqa: BLE001  (st.rerun/st.stop are BaseExceptions and pass through)
+    show_error(error, "this page")
+finally:  # also after st.stop() inside a page
+    write_query_params()
