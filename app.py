@@ -10,6 +10,7 @@ from fusion_core.tasks import get_task
 from ui.state import init_state, link_notes, show_error, write_query_params
 
 st.set_page_config(page_title="FusionLab", page_icon=":material/hub:", layout="wide")
+st.session_state["_in_app"] = True  # pages check it: see ui.state.require_app
 init_state()
 
 PAGES = [
@@ -36,3 +37,4 @@ except Exception as error:  # noqa: BLE001  (st.rerun/st.stop are BaseExceptions
     show_error(error, "this page")
 finally:  # also after st.stop() inside a page
     write_query_params()
+    st.session_state["_in_app"] = False

@@ -9,8 +9,9 @@ from fusion_core.evaluation import evaluate_models, modality_subsets, subset_key
 from fusion_core.tasks import get_task
 from ui.charts import grouped_bars, robustness_figure
 from ui.resources import cards, test_set, zoo
-from ui.state import show_error
+from ui.state import require_app, show_error
 
+require_app()
 task = get_task(st.session_state["task"])
 st.title("Compare")
 all_cards = cards(task.name)

@@ -7,8 +7,9 @@ import torch
 from fusion_core.errors import FusionLabError
 from fusion_core.tasks import get_task
 from ui.resources import test_probabilities, test_set
-from ui.state import set_value
+from ui.state import require_app, set_value
 
+require_app()
 task = get_task(st.session_state["task"])
 st.title("Error analysis")
 device = st.session_state["device"]

@@ -12,8 +12,9 @@ from fusion_core.tasks import get_task
 from ui.charts import attribution_overlay, shapley_bars
 from ui.inputs import corrupted, current_signals, true_label
 from ui.resources import zoo
-from ui.state import bound, show_error
+from ui.state import bound, require_app, show_error
 
+require_app()
 task = get_task(st.session_state["task"])
 st.title("Explain")
 st.caption(

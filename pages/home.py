@@ -6,8 +6,9 @@ import torch
 from fusion_core.device import describe_device, pick_device
 from fusion_core.pretrained import list_pretrained
 from fusion_core.tasks import get_task, list_tasks
-from ui.state import switch_task
+from ui.state import require_app, switch_task
 
+require_app()
 st.title("FusionLab")
 st.markdown(
     "See how **multimodal fusion** works. Give a pair of inputs (a handwritten digit and a spoken one), "

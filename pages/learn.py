@@ -9,8 +9,9 @@ from fusion_core.fusions import fusion_class, list_fusions
 from fusion_core.pretrained import list_pretrained
 from fusion_core.tasks import get_task
 from ui.resources import cards
-from ui.state import set_value
+from ui.state import require_app, set_value
 
+require_app()
 task = get_task(st.session_state["task"])
 st.title("Learn")
 st.caption("Every method of the zoo, from where it fuses: no fusion, input level, intermediate level, decision level.")

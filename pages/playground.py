@@ -14,9 +14,10 @@ from fusion_core.tasks import get_task
 from ui.charts import probability_bars
 from ui.inputs import corrupted, current_signals, pair_widget, source_widget, true_label
 from ui.resources import zoo
-from ui.state import bound, show_error
+from ui.state import bound, require_app, show_error
 from ui.views import show_signal
 
+require_app()
 task = get_task(st.session_state["task"])
 st.title("Playground")
 st.caption("Every change reruns all selected methods on the pair below. The link in your address bar restores this view.")
@@ -26,7 +27,7 @@ columns = st.columns(len(task.modalities), border=True)
 for column, modality in zip(columns, task.modalities):
     m = modality.name
     with column:
-        bound(st.toggle, f"on.{m}", f"**{m}** switched on")
+        bound(st.toggle, f"on.{m}", f"{m} switched on")
         source_widget(task, modality)
         left, right = st.columns([3, 2])
         with left:
@@ -82,7 +83,7 @@ summary = st.columns(4)
 summary[0].metric("Agreement", f"{count}/{len(predictions) - len(blind)} say {winner}")
 summary[1].metric("True label", truth if truth is not None else "unknown", help="known when every input comes from the same test pair")
 summary[2].metric("Server time, all methods", f"{1000 * seconds:.0f} ms")
-summary[3].metric("Device", describe_device(device))
+summary[3].metric("Device", "GPU" if device.type == "cuda" else "CPU", help=describe_device(device))
 if len(votes) > 1:
     st.caption("Disagreement: " + ", ".join(f"{label} ({n})" for label, n in votes.most_common()))
 
@@ -94,7 +95,8 @@ for start_row in range(0, len(names), per_row):
         p = predictions[name]
         with column.container(border=True):
             if name in blind:
-                st.markdown(f"**{name}** → no evidence ({' and '.join(models[name].modalities)} switched off)")
+                why = " and ".join(f"{m} {'has no input' if st.session_state[f'on.{m}'] else 'switched off'}" for m in models[name].modalities)
+                st.markdown(f"**{name}** → no evidence ({why})")
                 continue
             mark = "" if truth is None else (" ✅" if p.label == truth else " ❌")
             agree = "" if p.label == winner else " · disagrees"

@@ -43,10 +43,11 @@ def attribution_overlay(base: torch.Tensor, attribution: torch.Tensor, title: st
     figure.add_trace(go.Heatmap(z=base.numpy(), colorscale=GREYS, showscale=False, hoverinfo="skip"))
     figure.add_trace(go.Heatmap(
         z=attribution.numpy(), colorscale="RdBu_r", zmid=0, zmin=-limit, zmax=limit, opacity=0.65,
-        colorbar=dict(thickness=10, len=0.8), hovertemplate="attribution %{z:.3g}<extra></extra>",
+        colorbar=dict(orientation="h", thickness=8, len=0.9, y=-0.02, yanchor="top", tickfont=dict(size=9)),
+        hovertemplate="attribution %{z:.3g}<extra></extra>",
     ))
-    layout = dict(title=title, height=height, xaxis=dict(visible=False), **SMALL)
-    layout["yaxis"] = dict(autorange="reversed", scaleanchor="x", visible=False) if image_like else dict(title="mel band")
+    layout = dict(title=title, height=height, xaxis=dict(visible=False), margin=dict(l=8, r=8, t=32, b=36))
+    layout["yaxis"] = dict(autorange="reversed", scaleanchor="x", visible=False) if image_like else dict(title="mel band", title_standoff=2)
     figure.update_layout(**layout)
     return figure
 

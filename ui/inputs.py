@@ -51,7 +51,11 @@ def source_widget(task: Task, modality: Modality) -> None:
     source = st.session_state[f"source.{m}"]
     if source == "upload":
         upload = st.file_uploader(
-            f"Upload a {m} file", type=list(modality.file_types), key=f"upload.{m}", help=modality.description
+            f"Upload a {m} file",
+            type=list(modality.file_types),
+            key=f"upload.{m}",
+            help=modality.description,
+            max_upload_size=max(1, modality.max_bytes // 2**20),  # MB; the loader checks the exact limit
         )
         if upload is not None:
             _store(m, "upload", upload.getvalue())

@@ -5,9 +5,12 @@ its page is not shown; the canonical keys survive page switches and are written 
 string after every run (``write_query_params``) and read back on a session's first run.
 """
 
+import runpy
+from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from fusion_core.corruptions import list_corruptions
 from fusion_core.errors import FusionLabError
@@ -15,6 +18,7 @@ from fusion_core.explain import list_attributions
 from fusion_core.pretrained import list_pretrained
 from fusion_core.tasks import get_task, list_tasks
 
+APP_SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
 # canonical key -> query parameter
 QUERY_KEYS = {"task": "task", "pair": "pair", "methods": "methods", "attr": "attr"}
 
@@ -34,6 +38,22 @@ def defaults(task_name: str) -> Dict[str, Any]:
         out[f"corruption.{m}"] = list_corruptions(task.modality(m).kind)[0]
         out[f"level.{m}"] = 0.0
     return out
+
+
+def require_app() -> None:
+    """Make sure app.py (state, sidebar, navigation) wraps this page; call it first in every page.
+
+    When the first request after the server starts is a page's URL (a shared link), Streamlit
+    sees the pages/ folder and runs that file on its own, in its old multipage mode, until some
+    run of app.py calls st.navigation (AppTest does the same on every run). Then run app.py here,
+    which leaves that mode and shows this same page inside it, and end the bare run. Running it in
+    place, rather than rerunning, keeps this run's button clicks.
+    """
+    if st.session_state.get("_in_app"):
+        return
+    PagesManager.uses_pages_directory = False
+    runpy.run_path(str(APP_SCRIPT), run_name="__main__")
+    st.stop()
 
 
 def init_state() -> None:

@@ -24,6 +24,7 @@ class Modality:
         file_types: file extensions an upload may have.
         signal_shape: shape of one canonical signal (what ``load`` returns).
         live_inputs: ways to make an input on the spot besides uploading: "draw", "record".
+        max_bytes: the largest file ``load`` accepts (the app's upload limit).
     """
 
     name: str
@@ -35,6 +36,7 @@ class Modality:
     signal_shape: Tuple[int, ...]
     description: str = ""
     live_inputs: Tuple[str, ...] = ()
+    max_bytes: int = 10 * 2**20
 
 
 @dataclass

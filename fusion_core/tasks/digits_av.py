@@ -21,8 +21,8 @@ from ..config import TrainConfig
 from ..data import fsdd, mnist
 from ..encoders import EncoderSpec
 from ..errors import InputError
-from ..preprocess.audio import CLIP_SAMPLES, N_MELS, load_audio, log_mel
-from ..preprocess.image import load_image
+from ..preprocess.audio import CLIP_SAMPLES, MAX_AUDIO_BYTES, N_MELS, load_audio, log_mel
+from ..preprocess.image import MAX_IMAGE_BYTES, load_image
 from . import register_task
 from .base import Modality, PairedData, Task
 
@@ -56,6 +56,7 @@ class DigitsAV(Task):
             signal_shape=(28, 28),
             description="a handwritten digit, brought to MNIST form (28x28, light ink on dark)",
             live_inputs=("draw",),
+            max_bytes=MAX_IMAGE_BYTES,
         ),
         Modality(
             name="audio",
@@ -67,6 +68,7 @@ class DigitsAV(Task):
             signal_shape=(CLIP_SAMPLES,),
             description="a spoken digit, as a 1 s log-mel spectrogram at 8 kHz",
             live_inputs=("record",),
+            max_bytes=MAX_AUDIO_BYTES,
         ),
     )
     labels = tuple(str(d) for d in range(10))
