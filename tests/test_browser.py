@@ -1,0 +1,189 @@
+"""End to end in headless Chromium: a served app, real clicks, real files, a fake microphone.
+
+Screenshots of every step land in artifacts/screenshots/ for a person to look at.
+"""
+
+import io
+
+import numpy as np
+import pytest
+import soundfile as sf
+from scipy.signal import resample_poly
+
+from browser import launch, served_app, shoot, wait_idle
+from fusion_core.cli import export_signal
+from fusion_core.pretrained import list_pretrained, load_pretrained
+from fusion_core.tasks import get_task
+
+pytestmark = pytest.mark.browser
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+TASK = get_task("digits-av")
+MODELS = list_pretrained("digits-av")
+
+
+@pytest.fixture(scope="module")
+def app_url(data_dir):
+    with served_app() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    with playwright_api.sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    browser = launch(playwright)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def pair(data_dir, tmp_path_factory):
+    """Test pair 7 as a PNG and a WAV, and its label."""
+    data = TASK.load("test", data_dir).subset([7])
+    folder = tmp_path_factory.mktemp("pair")
+    signals = data.signals()
+    (folder / "digit.png").write_bytes(export_signal("image", signals["image"][0]))
+    (folder / "digit.wav").write_bytes(export_signal("audio", signals["audio"][0]))
+    return folder, TASK.labels[int(data.labels[0])]
+
+
+def open_page(page, url: str, heading: str) -> None:
+    page.goto(url)
+    page.get_by_role("heading", name=heading).first.wait_for(timeout=120_000)
+    wait_idle(page)
+
+
+def prediction_of(page, model: str) -> str:
+    """The text of a model's result card, e.g. 'late → 7 (99%)'."""
+    card = page.locator('[data-testid="stMarkdownContainer"]', has_text=f"{model} →").first
+    card.wait_for(timeout=60_000)
+    return card.inner_text()
+
+
+def expect_prediction(page, model: str, label: str) -> None:
+    """Wait (the run may still be starting) until ``model``'s card names ``label``."""
+    card = page.locator('[data-testid="stMarkdownContainer"]', has_text=f"{model} →").first
+    expect(card).to_contain_text(f"{model} → {label}", timeout=120_000)
+
+
+def choose_source(page, modality: str, source: str) -> None:
+    page.get_by_role("radiogroup", name=f"{modality} from").get_by_role("radio", name=source, exact=True).click()
+    wait_idle(page)
+
+
+def test_upload_a_png_and_a_wav_and_see_every_method(page, app_url, pair):
+    folder, label = pair
+    open_page(page, f"{app_url}/playground", "Playground")
+    choose_source(page, "image", "upload")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(folder / "digit.png"))
+    wait_idle(page)
+    choose_source(page, "audio", "upload")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').last.set_input_files(str(folder / "digit.wav"))
+    wait_idle(page)
+    for model in MODELS:
+        expect_prediction(page, model, label)
+    shoot(page, "playground-upload")
+
+    page.get_by_role("link", name="Explain").first.click()
+    page.get_by_role("heading", name="Explain").first.wait_for()
+    # a heatmap per modality the method reads (image, spectrogram) and its Shapley bars
+    charts = sum(1 + len(load_pretrained("digits-av", name)[0].modalities) for name in MODELS)
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(charts, timeout=240_000)
+    expect(page.get_by_text("Convergence delta")).to_have_count(len(MODELS))
+    wait_idle(page)
+    shoot(page, "explain")
+
+
+def test_a_corrupt_upload_gets_a_message_and_the_page_keeps_working(page, app_url, tmp_path):
+    broken = tmp_path / "photo.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n this is not really a picture")
+    open_page(page, f"{app_url}/playground?pair=3", "Playground")
+    choose_source(page, "image", "upload")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(broken))
+    wait_idle(page)
+    error = page.locator('[data-testid="stAlertContentError"]').first
+    assert "This file cannot be used" in error.inner_text()
+    assert "Traceback" not in page.content()
+    assert "→" in prediction_of(page, "unimodal-audio")  # the audio from the test pair still runs
+    shoot(page, "playground-bad-upload")
+
+
+def test_a_shared_link_restores_the_state(page, app_url):
+    open_page(page, f"{app_url}/playground?pair=42&off=image&corrupt=audio:white_noise:0.3&methods=late,concat", "Playground")
+    assert "→" in prediction_of(page, "late") and "→" in prediction_of(page, "concat")
+    assert page.locator('[data-testid="stMarkdownContainer"]', has_text="early →").count() == 0
+    image_toggle = page.get_by_role("switch", name="image switched on")
+    assert not image_toggle.is_checked()
+    assert page.get_by_text("0.30").count() >= 1  # the audio corruption slider
+    assert "pair=42" in page.url and "off=image" in page.url
+    shoot(page, "shared-link")
+
+
+def test_draw_a_digit_on_the_canvas(page, app_url):
+    open_page(page, f"{app_url}/playground?pair=0", "Playground")
+    choose_source(page, "image", "draw")
+    canvas = page.locator("canvas").first
+    canvas.wait_for()
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 140, box["y"] + 40)
+    page.mouse.down()
+    for step in range(1, 21):
+        page.mouse.move(box["x"] + 140, box["y"] + 40 + 10 * step)
+    page.mouse.up()
+    wait_idle(page)
+    expect_prediction(page, "unimodal-image", "1")
+    wait_idle(page)
+    shoot(page, "playground-draw")
+
+
+def fake_microphone_file(path, data_dir) -> str:
+    """Test pair 7's recording at 48 kHz with silence around it: what the fake microphone plays."""
+    data = TASK.load("test", data_dir).subset([7])
+    clip = data.signals()["audio"][0].numpy()
+    loud = np.concatenate([np.zeros(4000), clip, np.zeros(4000)])
+    sf.write(path, resample_poly(loud, 6, 1).astype(np.float32), 48000, subtype="PCM_16")
+    return TASK.labels[int(data.labels[0])]
+
+
+def test_record_through_a_fake_microphone(playwright, app_url, data_dir, tmp_path):
+    wav = tmp_path / "mic.wav"
+    label = fake_microphone_file(wav, data_dir)
+    browser = launch(playwright, [
+        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={wav}",
+    ])
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, permissions=["microphone"])
+    page = context.new_page()
+    try:
+        open_page(page, f"{app_url}/playground?pair=0", "Playground")
+        choose_source(page, "audio", "record")
+        button = page.locator('[data-testid="stAudioInputActionButton"]').first
+        button.click()
+        page.wait_for_timeout(2200)
+        button.click()
+        wait_idle(page)
+        expect_prediction(page, "unimodal-audio", label)
+        wait_idle(page)
+        shoot(page, "playground-microphone")
+    finally:
+        context.close()
+        browser.close()
+
+
+@pytest.mark.parametrize("path, heading", [("", "FusionLab"), ("compare", "Compare"), ("errors", "Error analysis"), ("learn", "Learn")])
+def test_the_other_pages_render(page, app_url, path, heading):
+    open_page(page, f"{app_url}/{path}", heading)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    shoot(page, f"page-{path or 'home'}")
