@@ -98,7 +98,7 @@ for start_row in range(0, len(names), per_row):
                 why = " and ".join(f"{m} {'has no input' if st.session_state[f'on.{m}'] else 'switched off'}" for m in models[name].modalities)
                 st.markdown(f"**{name}** → no evidence ({why})")
                 continue
-            mark = "" if truth is None else (" ✅" if p.label == truth else " ❌")
+            mark = "" if truth is None else (" :green[:material/check_circle:]" if p.label == truth else " :red[:material/cancel:]")
             agree = "" if p.label == winner else " · disagrees"
             st.markdown(f"**{name}** → **{p.label}** ({p.confidence:.0%}){mark}{agree}")
             st.plotly_chart(probability_bars(p.top(3), truth), key=f"bars.{name}", config={"displayModeBar": False})

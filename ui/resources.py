@@ -12,6 +12,7 @@ from fusion_core.fusions import FusionModel
 from fusion_core.pretrained import list_pretrained, load_pretrained, read_card
 from fusion_core.tasks import PairedData, get_task
 from fusion_core.training import Batch, clean_batch, predict_logits
+from fusion_core.zoo import probe_signals
 
 
 @dataclass
@@ -35,7 +36,16 @@ def load_zoo(task_name: str, device: str) -> Zoo:
             problems[name] = str(error)
             continue
         models[name] = model.requires_grad_(False).eval()
+    _warm_up(get_task(task_name), models, torch.device(device))
     return Zoo(models, problems)
+
+
+def _warm_up(task, models: Dict[str, FusionModel], device: torch.device) -> None:
+    """One forward pass each, so that the first user's run does not pay PyTorch's first-call costs."""
+    inputs = {m: x.to(device) for m, x in task.featurize(probe_signals(task, 1)).items()}
+    with torch.no_grad():
+        for model in models.values():
+            model({m: inputs[m] for m in model.modalities})
 
 
 def zoo(task_name: str, device: str) -> Dict[str, FusionModel]:
