@@ -4,6 +4,7 @@ import streamlit as st
 import torch
 
 from fusion_core.device import describe_device, pick_device
+from fusion_core.explain import get_attribution, list_attributions
 from fusion_core.pretrained import list_pretrained
 from fusion_core.tasks import get_task, list_tasks
 from ui.state import require_app, switch_task
@@ -40,7 +41,7 @@ with right:
 st.divider()
 GUIDE = [
     ("pages/playground.py", "Playground", "Pick or make a pair (test set, upload, draw, record), switch modalities, add noise, and see what every method predicts."),
-    ("pages/explain.py", "Explain", "Integrated Gradients, Saliency, GradientSHAP, Occlusion, Feature Ablation heatmaps, and each modality's exact Shapley share."),
+    ("pages/explain.py", "Explain", f"{', '.join(get_attribution(n).title for n in list_attributions())} heatmaps, and each modality's exact Shapley share."),
     ("pages/compare.py", "Compare", "The zoo's benchmark: accuracy per modality subset, robustness curves, perceptual score, EMAP, size and speed."),
     ("pages/errors.py", "Error analysis", "Browse the test set by method, correctness, disagreement, class and confidence; confusion matrices."),
     ("pages/learn.py", "Learn", "One section per fusion method: its equation, a diagram, when it helps and fails, its code, a guided experiment."),

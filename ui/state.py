@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import streamlit as st
+import torch
 from streamlit.runtime.pages_manager import PagesManager
 
 from fusion_core.corruptions import list_corruptions
@@ -30,7 +31,7 @@ def defaults(task_name: str) -> Dict[str, Any]:
         "pair": 0,
         "methods": list_pretrained(task_name),
         "attr": list_attributions()[0],
-        "device": "cpu",
+        "device": "cuda" if torch.cuda.is_available() else "cpu",  # a GPU when there is one
     }
     for m in task.modality_names:
         out[f"on.{m}"] = True
