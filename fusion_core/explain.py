@@ -13,12 +13,18 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
-from captum.attr import FeatureAblation, GradientShap, IntegratedGradients, Occlusion, Saliency, ShapleyValues
 
 from .errors import InputError
 from .fusions import FusionModel
 from .registry import Registry
 from .tasks import Task
+
+
+def _captum():
+    """Captum, imported on first use: it pulls in matplotlib, and listing the methods needs neither."""
+    import captum.attr
+
+    return captum.attr
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,7 @@ def _grid_masks(inputs: Sequence[torch.Tensor], cells: int) -> Tuple[torch.Tenso
 
 def _integrated_gradients(forward, inputs, baselines, target, params):
     steps = int(params["n_steps"])
-    attributions, delta = IntegratedGradients(forward).attribute(
+    attributions, delta = _captum().IntegratedGradients(forward).attribute(
         inputs, baselines=baselines, target=target, n_steps=steps, internal_batch_size=steps,
         return_convergence_delta=True,
     )
@@ -105,7 +111,7 @@ def _integrated_gradients(forward, inputs, baselines, target, params):
 
 
 def _saliency(forward, inputs, baselines, target, params):
-    return Saliency(forward).attribute(inputs, target=target, abs=bool(params["absolute"])), None
+    return _captum().Saliency(forward).attribute(inputs, target=target, abs=bool(params["absolute"])), None
 
 
 def _gradient_shap(forward, inputs, baselines, target, params):
@@ -115,7 +121,7 @@ def _gradient_shap(forward, inputs, baselines, target, params):
     generator_state = torch.random.get_rng_state()
     torch.manual_seed(0)  # GradientSHAP samples: seed it so the same request gives the same answer
     try:
-        attributions, delta = GradientShap(forward).attribute(
+        attributions, delta = _captum().GradientShap(forward).attribute(
             inputs, baselines=distribution, target=target, n_samples=int(params["n_samples"]),
             stdevs=float(params["stdev"]), return_convergence_delta=True,
         )
@@ -127,7 +133,7 @@ def _gradient_shap(forward, inputs, baselines, target, params):
 def _occlusion(forward, inputs, baselines, target, params):
     windows = _windows(inputs, float(params["window"]))
     strides = _windows(inputs, float(params["window"]) / 2)
-    return Occlusion(forward).attribute(
+    return _captum().Occlusion(forward).attribute(
         inputs, sliding_window_shapes=windows, strides=strides, baselines=baselines, target=target,
         perturbations_per_eval=64,
     ), None
@@ -135,7 +141,7 @@ def _occlusion(forward, inputs, baselines, target, params):
 
 def _feature_ablation(forward, inputs, baselines, target, params):
     masks = _grid_masks(inputs, int(params["cells"]))
-    return FeatureAblation(forward).attribute(
+    return _captum().FeatureAblation(forward).attribute(
         inputs, baselines=baselines, target=target, feature_mask=masks, perturbations_per_eval=64
     ), None
 
@@ -285,7 +291,7 @@ def modality_shapley(
     masks += (torch.arange(count, device=device).view(1, count),)
     baselines = tuple(torch.zeros_like(t) for t in tensors)
     with torch.no_grad():
-        shapley = ShapleyValues(forward).attribute(tensors, baselines=baselines, target=target, feature_mask=masks)
+        shapley = _captum().ShapleyValues(forward).attribute(tensors, baselines=baselines, target=target, feature_mask=masks)
         values = {m: float(shapley[-1][0, i]) for i, m in enumerate(names)}
         subsets = {}
         for k in range(count + 1):

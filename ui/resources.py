@@ -12,6 +12,8 @@ from fusion_core.fusions import FusionModel
 from fusion_core.pretrained import list_pretrained, load_pretrained, read_card
 from fusion_core.tasks import PairedData, get_task
 from fusion_core.training import Batch, clean_batch, predict_logits
+from fusion_core.corruptions import list_corruptions
+from fusion_core.inference import apply_corruptions, model_inputs, predict_all
 from fusion_core.zoo import probe_signals
 
 
@@ -41,11 +43,17 @@ def load_zoo(task_name: str, device: str) -> Zoo:
 
 
 def _warm_up(task, models: Dict[str, FusionModel], device: torch.device) -> None:
-    """One forward pass each, so that the first user's run does not pay PyTorch's first-call costs."""
-    inputs = {m: x.to(device) for m, x in task.featurize(probe_signals(task, 1)).items()}
-    with torch.no_grad():
-        for model in models.values():
-            model({m: inputs[m] for m in model.modalities})
+    """The Playground's path once, so that the first user's run does not pay PyTorch's first-call costs."""
+    signals = {m: x[0] for m, x in probe_signals(task, 1).items()}
+    for level in (0.0, 0.5):  # clean, and through every corruption
+        damaged = dict(signals)
+        for modality in task.modalities:
+            for name in list_corruptions(modality.kind):
+                damaged = apply_corruptions(task, damaged, {modality.name: (name, level)})
+        inputs = model_inputs(task, damaged, task.modality_names)
+        predict_all(task, models, inputs, device)
+    for model in models.values():
+        model.modality_weights({m: x.to(device) for m, x in inputs.items()})
 
 
 def zoo(task_name: str, device: str) -> Dict[str, FusionModel]:
