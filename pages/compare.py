@@ -75,7 +75,8 @@ with left:
 with right:
     maps = {name: {"model": m["emap"]["accuracy"], "additive projection (EMAP)": m["emap"]["emap_accuracy"]} for name, m in metrics.items() if "emap" in m}
     if maps:
-        st.plotly_chart(grouped_bars(maps, "EMAP: does the model need interactions?"), key="compare.emap")
+        st.plotly_chart(grouped_bars(maps, "EMAP: does the model need interactions?", zoom=True), key="compare.emap")
+        st.caption("The y axis is zoomed: equal bars mean the model's additive projection is as accurate as the model itself.")
 
 loso = {
     name: {**m["leave_one_out"]["accuracy"], **{f"{s} only (mean)": v for s, v in m["leave_one_out"].get("subsets", {}).items()}}

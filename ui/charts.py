@@ -72,12 +72,19 @@ def robustness_figure(curves: Mapping[str, Sequence[float]], levels: Sequence[fl
     return figure
 
 
-def grouped_bars(rows: Dict[str, Dict[str, float]], title: str, percent: bool = True, height: int = 320) -> go.Figure:
-    """models on x, one bar per series (e.g. modality), values in [0, 1]."""
+def grouped_bars(
+    rows: Dict[str, Dict[str, float]], title: str, percent: bool = True, height: int = 320, zoom: bool = False
+) -> go.Figure:
+    """models on x, one bar per series (e.g. modality), values in [0, 1]; ``zoom``: y from just below the lowest bar."""
     figure = go.Figure()
     series: List[str] = sorted({k for row in rows.values() for k in row})
     for key in series:
         figure.add_trace(go.Bar(name=key, x=list(rows), y=[row.get(key) for row in rows.values()]))
     figure.update_layout(title=title, height=height, barmode="group", margin=dict(l=8, r=8, t=40, b=8),
-                         yaxis=dict(tickformat=".0%" if percent else None))
+                         yaxis=dict(tickformat=".1%" if percent and zoom else ".0%" if percent else None))
+    values = [v for row in rows.values() for v in row.values() if v is not None]
+    if zoom and values:
+        low, high = min(values), max(values)
+        pad = max(0.002, (high - low) * 0.2)
+        figure.update_yaxes(range=[low - pad, high + pad / 2])
     return figure
