@@ -17,5 +17,6 @@ class TrainConfig:
     aux_weight: float = 0.0  # weight of the auxiliary unimodal heads' loss (needs aux_heads=True)
     freeze_encoders: bool = False  # keep pretrained encoders fixed
     pretrained_encoders: bool = False  # start from the unimodal baselines' encoders (transfer learning)
+    pretrain_epochs: int = 0  # baselines: epochs on the task's auxiliary objective before the label (0: none)
     augment: bool = True
     seed: int = 0

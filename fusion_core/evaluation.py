@@ -15,7 +15,8 @@ from tqdm.auto import tqdm
 from .corruptions import LEVELS, corrupt, list_corruptions
 from .fusions import FusionModel
 from .tasks import PairedData, Task
-from .training import Batch, clean_batch, featurize, predict_logits
+from .batch import Batch, clean_batch, featurize
+from .runner import ZooRunner
 
 ROBUSTNESS_PAIRS = 2000  # the first test pairs; every curve is paired across models
 REFERENCE_MODEL = "late"
@@ -33,14 +34,11 @@ def subset_key(subset: Sequence[str]) -> str:
 
 def only(batch: Batch, subset: Sequence[str]) -> Batch:
     """The batch with only ``subset`` switched on (the others absent, not zeroed)."""
-    return Batch({m: batch.inputs[m] for m in subset}, {m: batch.present[m] for m in subset}, batch.labels)
+    return batch.only(subset)
 
 
-def accuracies(models: Mapping[str, FusionModel], batch: Batch, device: torch.device) -> Dict[str, float]:
-    return {
-        name: float((predict_logits(model, batch, device).argmax(1) == batch.labels).float().mean())
-        for name, model in models.items()
-    }
+def accuracies(runner: ZooRunner, batch: Batch, device: torch.device) -> Dict[str, float]:
+    return {name: float((logits.argmax(1) == batch.labels).float().mean()) for name, logits in runner.predict(batch, device).items()}
 
 
 def relative_robustness(curve: Sequence[float], levels: Sequence[float] = LEVELS) -> float:
@@ -69,14 +67,23 @@ def evaluate_models(
         progress: called with (fraction done, what is running) as the work advances.
     """
     clean = clean_batch(task, test)
+    runner = ZooRunner(models)
     metrics: Dict[str, Dict] = {name: {"test_pairs": len(test), "subsets": {}, "corruption": {}} for name in models}
     for subset in modality_subsets(task.modality_names):
-        # A model given none of its own modalities has no evidence: its score there means nothing.
-        usable = {n: m for n, m in models.items() if set(subset) & set(m.modalities)}
-        for name in models:
-            metrics[name]["subsets"][subset_key(subset)] = None
-        for name, acc in accuracies(usable, only(clean, subset), device).items():
-            metrics[name]["subsets"][subset_key(subset)] = round(acc, 5)
+        key = subset_key(subset)
+        logits = runner.predict(only(clean, subset), device)
+        for name, model in models.items():
+            # A model given none of its own modalities has no evidence: its score there means nothing.
+            if not set(subset) & set(model.modalities):
+                metrics[name]["subsets"][key] = None
+                continue
+            right = logits[name].argmax(1) == clean.labels
+            metrics[name]["subsets"][key] = round(float(right.float().mean()), 5)
+            for stratum, values in test.strata.items():
+                by_value = metrics[name].setdefault("strata", {}).setdefault(stratum, {}).setdefault(key, {})
+                for value in dict.fromkeys(values):
+                    rows = torch.tensor([v == value for v in values])
+                    by_value[value] = round(float(right[rows].float().mean()), 5)
     for name in models:
         metrics[name]["accuracy"] = metrics[name]["subsets"][subset_key(task.modality_names)]
     rows = test.subset(range(min(robustness_pairs or len(test), len(test))))
@@ -94,9 +101,8 @@ def evaluate_models(
             batch = base
             if level > 0:
                 damaged = corrupt(modality.kind, corruption, signals[modality.name], level, generator)
-                inputs = dict(base.inputs, **featurize(task, {modality.name: damaged}))
-                batch = Batch(inputs, base.present, base.labels)
-            for name, acc in accuracies(models, batch, device).items():
+                batch = base.with_dense(modality.name, featurize(task, {modality.name: damaged})[modality.name])
+            for name, acc in accuracies(runner, batch, device).items():
                 curves[name].append(round(acc, 5))
         for name, curve in curves.items():
             metrics[name]["corruption"].setdefault(modality.name, {})[corruption] = curve

@@ -12,39 +12,14 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .augment import augment
+from .batch import CHUNK, Batch, clean_batch, featurize
 from .config import TrainConfig
 from .corruptions import corrupt, list_corruptions
 from .fusions import FusionModel
-from .tasks import PairedData, Task
+from .runner import encoder_digest
+from .tasks import Task
 
 log = logging.getLogger(__name__)
-CHUNK = 512  # samples per preprocessing chunk
-
-
-@dataclass
-class Batch:
-    """Model inputs for a set of samples: inputs, per-sample presence, labels."""
-
-    inputs: Dict[str, torch.Tensor]
-    present: Dict[str, torch.Tensor]
-    labels: torch.Tensor
-
-    def __len__(self) -> int:
-        return int(self.labels.shape[0])
-
-    def rows(self, index: torch.Tensor) -> "Batch":
-        return Batch(
-            {m: x[index] for m, x in self.inputs.items()},
-            {m: p[index] for m, p in self.present.items()},
-            self.labels[index],
-        )
-
-    def to(self, device: torch.device) -> "Batch":
-        return Batch(
-            {m: x.to(device) for m, x in self.inputs.items()},
-            {m: p.to(device) for m, p in self.present.items()},
-            self.labels.to(device),
-        )
 
 
 @dataclass
@@ -56,36 +31,21 @@ class History:
     seconds: float = 0.0
 
 
-def featurize(task: Task, signals: Mapping[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-    """Model inputs from canonical signals, in chunks (bounded memory for big spectrogram batches)."""
-    out: Dict[str, List[torch.Tensor]] = {m: [] for m in signals}
-    for m, s in signals.items():
-        for start in range(0, s.shape[0], CHUNK):
-            out[m].append(task.modality(m).featurize(s[start : start + CHUNK]))
-    return {m: torch.cat(parts) for m, parts in out.items()}
-
-
-def clean_batch(task: Task, data: PairedData) -> Batch:
-    """Every sample with every modality present and uncorrupted."""
-    inputs = featurize(task, data.signals())
-    present = {m: torch.ones(len(data), dtype=torch.bool) for m in inputs}
-    return Batch(inputs, present, data.labels)
-
-
 def random_corruptions(
-    task: Task, modality: str, signals: torch.Tensor, prob: float, generator: torch.Generator, power: float = 1.0
+    task: Task, modality: str, pool: torch.Tensor, index: torch.Tensor, prob: float, generator: torch.Generator,
+    power: float = 1.0,
 ) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Pick the samples hit with chance ``prob`` and corrupt them: a random corruption at level U(0,1)**power.
+    """Pick the samples (``pool[index[i]]``) hit with chance ``prob`` and corrupt them: a random corruption at level U(0,1)**power.
 
-    Returns the rows hit and their corrupted signals.
+    Returns the samples hit and their corrupted signals; nothing else is copied.
     """
     kind = task.modality(modality).kind
     names = list_corruptions(kind)
-    n = signals.shape[0]
+    n = index.shape[0]
     hit = torch.nonzero(torch.rand(n, generator=generator) < prob).flatten()
     which = torch.randint(len(names), (hit.numel(),), generator=generator)
     levels = torch.rand(hit.numel(), generator=generator) ** power
-    damaged = signals[hit].clone()
+    damaged = pool[index[hit]].clone()
     for k, name in enumerate(names):
         rows = torch.nonzero(which == k).flatten()
         if rows.numel():
@@ -109,13 +69,16 @@ class TrainingStream:
     """The augmented, corrupted, featurized training epochs of one task, built once and shared.
 
     Every model trained from the same stream sees exactly the same samples in epoch e, which
-    makes the zoo's comparison fair and saves redoing the audio augmentation per model.
+    makes the zoo's comparison fair and saves redoing the augmentation per model. Models whose
+    encoders are frozen share more: what the encoders make of each epoch, computed once per set of
+    encoder weights (``encoded``), so the frozen part of the network runs once for the whole zoo.
     """
 
     def __init__(self, task: Task, data_dir: Path, config: TrainConfig, holdout: Optional[str] = None) -> None:
         self.task, self.data_dir, self.holdout = task, data_dir, holdout
         self.config = config
         self._epochs: Dict[int, Batch] = {}
+        self._encoded: Dict[Tuple[int, str, str, str], torch.Tensor] = {}
 
     @staticmethod
     def _key(config: TrainConfig) -> Tuple:
@@ -130,28 +93,52 @@ class TrainingStream:
             self._epochs[index] = self._build(index)
         return self._epochs[index]
 
+    def encoded(self, index: int, model: FusionModel) -> Batch:
+        """Epoch ``index`` with each modality's pool replaced by what ``model``'s frozen encoders make of it.
+
+        Tokens, or stems for a method that reads stems; each computed once per set of encoder weights
+        and shared by every model that has the same encoders.
+        """
+        data = self.epoch(index).only(model.modalities)
+        inputs = {}
+        for m, pool in data.inputs.items():
+            encoder = model.encoders[m]
+            key = (index, m, encoder_digest(encoder), model.reads)
+            if key not in self._encoded:
+                encoder.eval()
+                device = next(encoder.parameters()).device
+                with torch.no_grad():
+                    parts = []
+                    for i in range(0, len(pool), CHUNK):
+                        stem = encoder.stem(pool[i : i + CHUNK].to(device))
+                        parts.append((stem if model.reads == "stem" else encoder.head(stem)).cpu())
+                self._encoded[key] = torch.cat(parts)
+            inputs[m] = self._encoded[key]
+        return Batch(inputs, data.present, data.labels, data.index)
+
     def _build(self, index: int) -> Batch:
         config = self.config
         generator = torch.Generator().manual_seed(config.seed * 100_003 + index)
         data = self.task.load("train", self.data_dir, seed=config.seed * 100_003 + index, holdout=self.holdout)
-        inputs = {}
+        inputs, rows_of = {}, {}
         for m in self.task.modality_names:
-            # Each distinct signal (a recording paired with several images) is augmented and
-            # featurized once per epoch; only the samples that get corrupted are featurized again.
+            # Each distinct signal (a recording paired with several images, a scene asked many
+            # questions) is augmented and featurized once per epoch; a sample that gets corrupted
+            # gets a pool row of its own.
             rows, inverse = torch.unique(data.index[m], return_inverse=True)
             signals = data.pools[m][rows]
             if config.augment:
                 kind = self.task.modality(m).kind
                 signals = torch.cat([augment(kind, signals[i : i + CHUNK], generator) for i in range(0, len(signals), CHUNK)])
-            features = featurize(self.task, {m: signals})[m][inverse]
             hit, damaged = random_corruptions(
-                self.task, m, signals[inverse], config.corrupt_prob, generator, config.corrupt_power
+                self.task, m, signals, inverse, config.corrupt_prob, generator, config.corrupt_power
             )
-            if hit.numel():
-                features[hit] = featurize(self.task, {m: damaged})[m]
-            inputs[m] = features
+            inputs[m] = featurize(self.task, {m: torch.cat([signals, damaged])})[m]
+            inverse = inverse.clone()
+            inverse[hit] = len(signals) + torch.arange(hit.numel())
+            rows_of[m] = inverse
         present = {m: torch.ones(len(data), dtype=torch.bool) for m in inputs}
-        return Batch(inputs, present, data.labels)
+        return Batch(inputs, present, data.labels, rows_of)
 
 
 def load_encoder_weights(model: FusionModel, encoders: Mapping[str, Mapping[str, torch.Tensor]]) -> List[str]:
@@ -206,8 +193,9 @@ def train_model(
     generator = torch.Generator().manual_seed(config.seed)
     history, started = History(), time.perf_counter()
     for epoch in range(config.epochs):
-        data = stream.epoch(epoch)
-        data = Batch(data.inputs, modality_dropout(model.modalities, len(data), config.modality_dropout, generator), data.labels)
+        # Frozen encoders: their output comes from the stream, computed once for every model that shares them.
+        data = stream.encoded(epoch, model) if config.freeze_encoders else stream.epoch(epoch)
+        data = data.with_present(modality_dropout(model.modalities, len(data), config.modality_dropout, generator))
         order = torch.randperm(len(data), generator=generator)
         model.train()
         if config.freeze_encoders:
@@ -216,7 +204,7 @@ def train_model(
         bar = tqdm(range(0, len(data), config.batch_size), desc=f"{desc} epoch {epoch + 1}/{config.epochs}", leave=False, disable=None)
         for start in bar:
             batch = data.rows(order[start : start + config.batch_size]).to(device)
-            loss = training_loss(model, batch, config)
+            loss = training_loss(model, batch, config, stage=model.reads if config.freeze_encoders else "input")
             if loss is None:
                 continue
             optimizer.zero_grad(set_to_none=True)
@@ -233,9 +221,9 @@ def train_model(
     return history
 
 
-def training_loss(model: FusionModel, batch: Batch, config: TrainConfig) -> Optional[torch.Tensor]:
+def training_loss(model: FusionModel, batch: Batch, config: TrainConfig, stage: str = "input") -> Optional[torch.Tensor]:
     """Cross-entropy on samples that have at least one of the model's modalities, plus aux and extra losses."""
-    out = model.forward_train(batch.inputs, batch.present)
+    out = model.forward_train(batch.inputs, batch.present, stage)
     mask = model.presence_mask(batch.inputs, batch.present)
     rows = mask.any(dim=1)
     if not bool(rows.any()):

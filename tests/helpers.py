@@ -10,7 +10,7 @@ from fusion_core.config import TrainConfig
 from fusion_core.encoders import EncoderSpec
 from fusion_core.preprocess.audio import CLIP_SAMPLES, N_MELS, SAMPLE_RATE, log_mel
 from fusion_core.tasks import Modality, PairedData, Task
-from fusion_core.tasks.digits_av import featurize_images
+from fusion_core.tasks.digit_pairs import featurize_images
 
 
 def tiny_specs() -> Dict[str, EncoderSpec]:

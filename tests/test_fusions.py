@@ -152,3 +152,19 @@ def test_no_inputs_at_all_is_a_clear_error():
 
     with pytest.raises(InputError, match="at least one modality"):
         build("concat", tiny_specs())({})
+
+
+@pytest.mark.parametrize("name", list_fusions())
+def test_encoder_outputs_computed_elsewhere_give_the_same_answer(name):
+    """Frozen encoders run once per zoo (training, the app): a model must read their stems or tokens exactly as its own."""
+    model = build(name, tiny_specs()).eval()
+    inputs = inputs_for(tiny_specs())
+    with torch.no_grad():
+        stems = {m: model.encoders[m].stem(x) for m, x in inputs.items() if m in model.encoders}
+        assert torch.allclose(model.forward_train(stems, stage="stem").logits, model(inputs), atol=1e-5)
+        if model.reads == "tokens":
+            tokens = {m: model.encoders[m].head(x) for m, x in stems.items()}
+            assert torch.allclose(model.forward_train(tokens, stage="tokens").logits, model(inputs), atol=1e-5)
+        else:
+            with pytest.raises(ValueError, match="not tokens"):
+                model.forward_train(stems, stage="tokens")

@@ -10,7 +10,8 @@ from fusion_core.config import TrainConfig
 from fusion_core.evaluation import evaluate_models
 from fusion_core.fusions import create_fusion
 from fusion_core.pretrained import load_pretrained, read_card
-from fusion_core.training import TrainingStream, accuracy, clean_batch, modality_dropout, train_model
+from fusion_core.batch import clean_batch
+from fusion_core.training import TrainingStream, accuracy, modality_dropout, train_model
 from fusion_core.zoo import train_zoo
 
 
@@ -54,7 +55,7 @@ def test_train_zoo_writes_cards_that_rebuild_the_models(synthetic_task, tmp_path
         probe = torch.tensor(card["pinned"]["test_logits"])
         test = clean_batch(synthetic_task, synthetic_task.load("test", tmp_path).subset(card["pinned"]["test_rows"]))
         with torch.no_grad():
-            assert torch.allclose(model(test.inputs), probe, atol=1e-4)
+            assert torch.allclose(model(test.dense_inputs()), probe, atol=1e-4)
     concat = read_card("synthetic", "concat", tmp_path)
     assert set(concat["training"]["encoders_from"]) == {"audio", "image"}  # transfer learning
     assert read_card("synthetic", "early", tmp_path)["training"]["encoders_from"] == {}

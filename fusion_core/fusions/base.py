@@ -52,6 +52,7 @@ class FusionModel(nn.Module):
     """
 
     stage: str = "intermediate"
+    reads: str = "tokens"  # the latest encoder output it can start from: "tokens", or "stem" (fuses inside encoders)
     paper: str = ""
     accepts_pretrained_encoders: bool = True
     equation: str = ""  # LaTeX
@@ -113,13 +114,20 @@ class FusionModel(nn.Module):
         """
         return self.forward_train(inputs, present).logits
 
-    def forward_train(self, inputs: Inputs, present: Optional[Mapping[str, torch.Tensor]] = None) -> FusionOutput:
-        """Logits plus what multi-task training needs (aux logits, a method's extra loss)."""
+    def forward_train(
+        self, inputs: Inputs, present: Optional[Mapping[str, torch.Tensor]] = None, stage: str = "input"
+    ) -> FusionOutput:
+        """Logits plus what multi-task training needs (aux logits, a method's extra loss).
+
+        ``stage`` says what ``inputs`` are: model inputs ("input"), or, computed once elsewhere for
+        frozen encoders, the encoders' stem outputs ("stem") or tokens ("tokens"); ``reads`` is the
+        latest a method can start from. The result is the same as from the model inputs.
+        """
         mask = self.presence_mask(inputs, present)
         given = {m: inputs[m] for m in self.modalities if m in inputs}
         if not given:  # none of this model's modalities: no evidence at all
             return FusionOutput(mask.new_zeros(mask.shape[0], self.num_classes, dtype=torch.float32))
-        logits, tokens = self.run(given, mask)
+        logits, tokens = self.run(given, mask, stage)
         logits = torch.where(mask.any(dim=1, keepdim=True), logits, torch.zeros_like(logits))
         aux = {}
         if self.aux_heads is not None:
@@ -140,13 +148,17 @@ class FusionModel(nn.Module):
             columns.append(column)
         return torch.stack(columns, dim=1)
 
-    def run(self, given: Inputs, mask: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+    def run(self, given: Inputs, mask: torch.Tensor, stage: str = "input") -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
         """Logits and the tokens auxiliary heads read; methods that fuse inside the encoders override it."""
-        tokens = self.encode(given)
+        tokens = self.encode(given, stage)
         return self.fuse(tokens, mask), tokens
 
-    def encode(self, inputs: Inputs) -> Dict[str, torch.Tensor]:
-        """modality -> tokens (B, N, dim) for the modalities given."""
+    def encode(self, inputs: Inputs, stage: str = "input") -> Dict[str, torch.Tensor]:
+        """modality -> tokens (B, N, dim) for the modalities given, from model inputs, stems or tokens."""
+        if stage == "tokens":
+            return dict(inputs)
+        if stage == "stem":
+            return {m: self.encoders[m].head(x) for m, x in inputs.items()}
         return {m: self.encoders[m](x) for m, x in inputs.items()}
 
     def fuse(self, tokens: Dict[str, torch.Tensor], mask: torch.Tensor) -> torch.Tensor:

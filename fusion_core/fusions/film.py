@@ -22,6 +22,7 @@ class FiLMFusion(FusionModel):
     """
 
     paper = "Perez et al. 2018, https://arxiv.org/abs/1709.07871"
+    reads = "stem"
     equation = r"\gamma_m, \beta_m = g_m(\bar f_{-m}),\quad \tilde s_m = s_m \odot (1 + \gamma_m) + \beta_m,\quad f_m = \mathrm{head}_m(\tilde s_m)"
     helps = "One modality steers how another is read, inside its encoder (as a question steers what to look at in an image)."
     fails = "Needs the conditioning modality to be reliable: a damaged one modulates the other with noise."
@@ -47,9 +48,11 @@ class FiLMFusion(FusionModel):
         self.missing = nn.ParameterDict({m: nn.Parameter(torch.zeros(d)) for m, d in dims.items()})
         self.classifier = mlp(sum(dims.values()), hidden, num_classes, dropout)
 
-    def modulation(self, given: Inputs, mask: torch.Tensor) -> Tuple[Dict, Dict, Dict]:
+    def modulation(self, given: Inputs, mask: torch.Tensor, stage: str = "input") -> Tuple[Dict, Dict, Dict]:
         """Stems, unmodulated tokens and (gamma, beta) per modality."""
-        stems = {m: self.encoders[m].stem(x) for m, x in given.items()}
+        if stage == "tokens":
+            raise ValueError("FiLM modulates inside the encoders: give it model inputs or stems, not tokens")
+        stems = dict(given) if stage == "stem" else {m: self.encoders[m].stem(x) for m, x in given.items()}
         plain = {m: self.encoders[m].head(s) for m, s in stems.items()}
         contexts = {m: self.context[m](t.mean(dim=1)) for m, t in plain.items()}
         stacked = self.stacked(contexts, mask, self.width)
@@ -64,8 +67,8 @@ class FiLMFusion(FusionModel):
             params[m] = (gamma * has_context, beta * has_context)
         return stems, plain, params
 
-    def run(self, given: Inputs, mask: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
-        stems, plain, params = self.modulation(given, mask)
+    def run(self, given: Inputs, mask: torch.Tensor, stage: str = "input") -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+        stems, plain, params = self.modulation(given, mask, stage)
         features = {}
         for m, stem in stems.items():
             gamma, beta = (p.view(*p.shape, *([1] * (stem.dim() - 2))) for p in params[m])
