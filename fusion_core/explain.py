@@ -1,13 +1,14 @@
 """Attributions through Captum: heatmaps per input, exact modality-level Shapley values.
 
 Every method explains the predicted probability of one class. Baselines are each modality's
-"nothing" (a blank image, silence) passed through the task's own featurization.
+"nothing" (a blank digit field, silence, an empty scene, no words) passed through the task's own featurization.
 Captum adds no hooks for these methods; the model is only read, so one cached model can serve
 several explanations at once.
 """
 
 import itertools
 import math
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -44,7 +45,8 @@ class Param:
 
 
 Forward = Callable[..., torch.Tensor]
-Runner = Callable[[Forward, Tuple[torch.Tensor, ...], Tuple[torch.Tensor, ...], int, Mapping[str, float]], Tuple[Tuple[torch.Tensor, ...], Optional[torch.Tensor]]]
+# (forward, inputs, baselines, target, params, layouts) -> (attributions per input, convergence delta or None)
+Runner = Callable[..., Tuple[Tuple[torch.Tensor, ...], Optional[torch.Tensor]]]
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class AttributionMethod:
 
 
 ATTRIBUTIONS: Registry[AttributionMethod] = Registry("attribution method")
+_GLOBAL_RNG = threading.Lock()
 
 
 def register_attribution(method: AttributionMethod) -> AttributionMethod:
@@ -76,32 +79,39 @@ def get_attribution(name: str) -> AttributionMethod:
     return ATTRIBUTIONS.get(name)
 
 
-def _windows(inputs: Sequence[torch.Tensor], fraction: float) -> Tuple[Tuple[int, ...], ...]:
-    """Per input (without batch dim): the last two axes cut to ``fraction``, leading axes whole."""
+Layouts = Tuple[Tuple[int, ...], ...]  # per input: the axes (of one sample) laid out in space or time
+
+
+def _windows(inputs: Sequence[torch.Tensor], fraction: float, layouts: Layouts) -> Tuple[Tuple[int, ...], ...]:
+    """Per input (without batch dim): its layout axes cut to ``fraction``, every other axis whole."""
     shapes = []
-    for x in inputs:
+    for x, layout in zip(inputs, layouts):
         dims = list(x.shape[1:])
-        for axis in range(max(0, len(dims) - 2), len(dims)):
+        for axis in layout:
             dims[axis] = max(1, round(dims[axis] * fraction))
         shapes.append(tuple(dims))
     return tuple(shapes)
 
 
-def _grid_masks(inputs: Sequence[torch.Tensor], cells: int) -> Tuple[torch.Tensor, ...]:
-    """Feature groups: a cells x cells grid over each input's last two axes, ids unique across inputs."""
+def _grid_masks(inputs: Sequence[torch.Tensor], cells: int, layouts: Layouts) -> Tuple[torch.Tensor, ...]:
+    """Feature groups: ``cells`` parts along each layout axis of each input, ids unique across inputs."""
     masks, offset = [], 0
-    for x in inputs:
+    for x, layout in zip(inputs, layouts):
         dims = x.shape[1:]
-        height, width = (dims[-2], dims[-1]) if len(dims) >= 2 else (1, dims[-1])
-        rows = torch.arange(height) * min(cells, height) // height
-        cols = torch.arange(width) * min(cells, width) // width
-        grid = rows.view(-1, 1) * min(cells, width) + cols.view(1, -1) + offset
-        offset = int(grid.max()) + 1
-        masks.append(grid.expand(*dims).unsqueeze(0).to(x.device) if len(dims) >= 2 else grid.view(1, -1).to(x.device))
+        ids = torch.zeros([1] * len(dims), dtype=torch.long)
+        for axis in layout:
+            size = dims[axis]
+            parts = min(cells, size)
+            shape = [1] * len(dims)
+            shape[axis] = size
+            ids = ids * parts + (torch.arange(size) * parts // size).view(shape)
+        ids = ids.expand(*dims) + offset
+        offset = int(ids.max()) + 1
+        masks.append(ids.unsqueeze(0).to(x.device))
     return tuple(masks)
 
 
-def _integrated_gradients(forward, inputs, baselines, target, params):
+def _integrated_gradients(forward, inputs, baselines, target, params, layouts):
     steps = int(params["n_steps"])
     attributions, delta = _captum().IntegratedGradients(forward).attribute(
         inputs, baselines=baselines, target=target, n_steps=steps, internal_batch_size=steps,
@@ -110,37 +120,40 @@ def _integrated_gradients(forward, inputs, baselines, target, params):
     return attributions, delta
 
 
-def _saliency(forward, inputs, baselines, target, params):
+def _saliency(forward, inputs, baselines, target, params, layouts):
     return _captum().Saliency(forward).attribute(inputs, target=target, abs=bool(params["absolute"])), None
 
 
-def _gradient_shap(forward, inputs, baselines, target, params):
+def _gradient_shap(forward, inputs, baselines, target, params, layouts):
     # Baseline distribution: the "nothing" baseline and points between it and the input.
     mixes = torch.linspace(0.0, 0.5, 4)
     distribution = tuple(torch.cat([b + w * (x - b) for w in mixes]) for x, b in zip(inputs, baselines))
-    generator_state = torch.random.get_rng_state()
-    torch.manual_seed(0)  # GradientSHAP samples: seed it so the same request gives the same answer
-    try:
-        attributions, delta = _captum().GradientShap(forward).attribute(
-            inputs, baselines=distribution, target=target, n_samples=int(params["n_samples"]),
-            stdevs=float(params["stdev"]), return_convergence_delta=True,
-        )
-    finally:
-        torch.random.set_rng_state(generator_state)
+    # GradientSHAP samples from torch's global generator: seed it so the same request gives the same
+    # answer, under a lock so that explanations running in other threads cannot draw in between.
+    with _GLOBAL_RNG:
+        generator_state = torch.random.get_rng_state()
+        torch.manual_seed(0)
+        try:
+            attributions, delta = _captum().GradientShap(forward).attribute(
+                inputs, baselines=distribution, target=target, n_samples=int(params["n_samples"]),
+                stdevs=float(params["stdev"]), return_convergence_delta=True,
+            )
+        finally:
+            torch.random.set_rng_state(generator_state)
     return attributions, delta.mean().reshape(1)
 
 
-def _occlusion(forward, inputs, baselines, target, params):
-    windows = _windows(inputs, float(params["window"]))
-    strides = _windows(inputs, float(params["window"]) / 2)
+def _occlusion(forward, inputs, baselines, target, params, layouts):
+    windows = _windows(inputs, float(params["window"]), layouts)
+    strides = _windows(inputs, float(params["window"]) / 2, layouts)
     return _captum().Occlusion(forward).attribute(
         inputs, sliding_window_shapes=windows, strides=strides, baselines=baselines, target=target,
         perturbations_per_eval=64,
     ), None
 
 
-def _feature_ablation(forward, inputs, baselines, target, params):
-    masks = _grid_masks(inputs, int(params["cells"]))
+def _feature_ablation(forward, inputs, baselines, target, params, layouts):
+    masks = _grid_masks(inputs, int(params["cells"]), layouts)
     return _captum().FeatureAblation(forward).attribute(
         inputs, baselines=baselines, target=target, feature_mask=masks, perturbations_per_eval=64
     ), None
@@ -204,11 +217,11 @@ class ModalityShapley:
 
 
 def baselines_for(task: Task, inputs: Mapping[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-    """Each modality's 'nothing' (zero canonical signal), featurized like a real input."""
+    """Each modality's 'nothing' (its blank canonical signal), featurized like a real input."""
     out = {}
     for m, x in inputs.items():
         modality = task.modality(m)
-        blank = torch.zeros(1, *modality.signal_shape)
+        blank = torch.full((1, *modality.signal_shape), modality.blank_value)
         out[m] = modality.featurize(blank).to(x.device, x.dtype).expand_as(x).contiguous()
     return out
 
@@ -250,7 +263,8 @@ def explain(
     tensors = tuple(inputs[m] for m in names)
     baseline = baselines_for(task, {m: inputs[m] for m in names})
     forward = _probability(model, names)
-    attributions, delta = spec.run(forward, tensors, tuple(baseline[m] for m in names), target, values)
+    layouts = tuple(task.modality(m).layout_axes for m in names)
+    attributions, delta = spec.run(forward, tensors, tuple(baseline[m] for m in names), target, values, layouts)
     with torch.no_grad():
         probability = float(forward(*tensors)[0, target])
     return Explanation(

@@ -11,11 +11,13 @@ from typing import Dict, Sequence
 
 import torch
 
+from .errors import InputError
 from .evaluation import modality_subsets, only, subset_key
 from .fusions import fusion_class
 from .pretrained import load_pretrained
-from .tasks import Task
-from .training import accuracy, clean_batch
+from .tasks import Task, get_task
+from .batch import clean_batch
+from .training import accuracy
 from .zoo import select_entries, train_zoo
 
 log = logging.getLogger(__name__)
@@ -29,9 +31,17 @@ def leave_one_group_out(
     "accuracy" uses every modality the model reads; "subsets" the mean over held-out groups with
     only that subset switched on (for a fused model, e.g. how its audio path copes with new voices).
     """
+    if not task.groups:
+        raise InputError(f"task {task.name!r} has no groups (speakers) to leave out")
     entries = select_entries(task, names)
-    needs_baselines = any(fusion_class(e.method).accepts_pretrained_encoders for e in entries if e.method != "unimodal")
-    to_train = [f"unimodal-{m}" for m in task.modality_names] if needs_baselines else []
+    baselines = [f"unimodal-{m}" for m in task.modality_names]
+    borrows = task.encoders_from != task.name  # then the lending task's baselines are retrained first
+    needs_baselines = any(
+        task.recipe(e.method, accepts).pretrained_encoders and accepts
+        for e in entries
+        for accepts in [fusion_class(e.method).accepts_pretrained_encoders]
+    )
+    to_train = baselines if needs_baselines and not borrows else []
     to_train += [e.name for e in entries if e.name not in to_train]
     results: Dict[str, Dict[str, float]] = {name: {} for name in names}
     subsets: Dict[str, Dict[str, list]] = {name: {} for name in names}
@@ -39,6 +49,9 @@ def leave_one_group_out(
         log.info("leave out %s %s", task.group_kind, group)
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
+            if needs_baselines and borrows:
+                source = get_task(task.encoders_from)
+                train_zoo(source, data_dir, root / source.name, baselines, device, epochs_scale, holdout=group)
             train_zoo(task, data_dir, root / task.name, to_train, device, epochs_scale, holdout=group)
             test = clean_batch(task, task.load("test", data_dir, holdout=group))
             for name in names:

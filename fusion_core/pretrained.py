@@ -20,6 +20,7 @@ from .tasks import Task
 
 PRETRAINED_ENV = "FUSIONLAB_PRETRAINED"
 CARD_SCHEMA = 1
+PROFILE_FILE = "profile.json"  # the task's information profile (fusion_core.profile), not a model card
 
 
 def pretrained_root() -> Path:
@@ -88,7 +89,7 @@ def list_pretrained(task_name: str, root: Optional[Path] = None) -> List[str]:
     from .zoo import zoo_order  # late import: zoo imports this module
 
     directory = task_dir(task_name, root)
-    names = [p.stem for p in directory.glob("*.json")] if directory.is_dir() else []
+    names = [p.stem for p in directory.glob("*.json") if p.name != PROFILE_FILE] if directory.is_dir() else []
     return sorted(names, key=zoo_order)
 
 

@@ -15,8 +15,10 @@ import torch
 from .errors import InputError
 from .fusions import FusionModel, create_fusion, fusion_class, list_fusions
 from .pretrained import load_pretrained, model_card, save_pretrained
+from .pretraining import pretrain_encoder
 from .tasks import Task
-from .training import TrainingStream, clean_batch, predict_logits, train_model
+from .batch import clean_batch
+from .training import TrainingStream, predict_logits, train_model
 
 log = logging.getLogger(__name__)
 PINNED_TEST_ROWS = (0, 1, 2, 3)
@@ -32,9 +34,9 @@ class ZooEntry:
 
 
 def zoo_entries(task: Task) -> List[ZooEntry]:
-    """Unimodal baselines (one per modality) first, then every other registered method."""
+    """Unimodal baselines (one per modality) first, then every other registered method (with the task's options)."""
     entries = [ZooEntry(f"unimodal-{m}", "unimodal", {"modality": m}) for m in task.modality_names]
-    return entries + [ZooEntry(name, name) for name in list_fusions() if name != "unimodal"]
+    return entries + [ZooEntry(name, name, dict(task.fusion_options.get(name, {}))) for name in list_fusions() if name != "unimodal"]
 
 
 def zoo_order(name: str) -> tuple:
@@ -59,6 +61,9 @@ def probe_signals(task: Task, count: int = 2) -> Dict[str, torch.Tensor]:
     """Deterministic synthetic canonical signals (closed-form, no RNG) for pinning outputs."""
     out = {}
     for modality in task.modalities:
+        if modality.probe is not None:
+            out[modality.name] = modality.probe(count)
+            continue
         shape = modality.signal_shape
         grid = torch.arange(count * int(torch.tensor(shape).prod())).float().view(count, *shape)
         out[modality.name] = 0.5 + 0.45 * torch.sin(grid * 0.37) * torch.cos(grid * 0.011)
@@ -112,9 +117,13 @@ def train_zoo(
             streams.append(stream)
         torch.manual_seed(config.seed)
         model = create_fusion(entry.method, task.encoder_specs(), len(task.labels), **entry.options)
-        init_from = {}
+        init_from, pretraining = {}, {}
         if config.pretrained_encoders and accepts:
             init_from = _load_baseline_encoders(task, model, out_dir)
+        if config.pretrain_epochs:
+            scaled = dataclasses.replace(config, pretrain_epochs=max(1, round(config.pretrain_epochs * epochs_scale)))
+            for m in model.modalities:
+                pretraining[m] = pretrain_encoder(task, m, model.encoders[m], data_dir, scaled, device, holdout)
         history = train_model(model, stream, config, device, val=val, desc=entry.name)
         model.cpu().eval()
         card = model_card(task, entry.name, entry.method, entry.options, model)
@@ -124,6 +133,7 @@ def train_zoo(
             training={
                 "config": dataclasses.asdict(config),
                 "encoders_from": init_from,
+                **({"pretraining": pretraining} if pretraining else {}),
                 "seconds": round(history.seconds, 1),
                 "train_loss": [round(v, 4) for v in history.train_loss],
                 "val_accuracy": [round(v, 4) for v in history.val_accuracy],
@@ -145,10 +155,15 @@ def train_zoo(
 
 
 def _load_baseline_encoders(task: Task, model: FusionModel, out_dir: Path) -> Dict[str, str]:
-    """Copy each modality's encoder from its trained unimodal baseline; returns modality -> weights sha256."""
+    """Copy each modality's encoder from the trained unimodal baseline of ``task.encoders_from``.
+
+    Returns modality -> where the encoder came from (model, and its weights' sha256).
+    """
     sources = {}
+    source = task.encoders_from
     for m in model.modalities:
-        baseline, card = load_pretrained(task.name, f"unimodal-{m}", root=out_dir.parent)
+        baseline, card = load_pretrained(source, f"unimodal-{m}", root=out_dir.parent)
         model.encoders[m].load_state_dict(baseline.encoders[m].state_dict())
-        sources[m] = f"unimodal-{m} (sha256 {card['weights']['sha256'][:12]})"
+        prefix = "" if source == task.name else f"{source}/"
+        sources[m] = f"{prefix}unimodal-{m} (sha256 {card['weights']['sha256'][:12]})"
     return sources

@@ -87,8 +87,17 @@ def test_three_modalities_interaction_index():
 
 
 def test_feature_groups_are_unique_across_modalities(inputs):
-    masks = _grid_masks([inputs["audio"], inputs["image"]], 7)
+    masks = _grid_masks([inputs["audio"], inputs["image"]], 7, ((-2, -1), (-2, -1)))
     assert not set(masks[0].unique().tolist()) & set(masks[1].unique().tolist())
+    assert masks[1].shape == (1, 1, 28, 28) and masks[1].unique().numel() == 49
+
+
+def test_feature_groups_follow_the_layout_axes():
+    """A text's (words, vocabulary) input is cut along its words only: each group is whole words."""
+    words = torch.zeros(1, 12, 50)
+    (mask,) = _grid_masks([words], 4, ((-2,),))
+    assert mask.unique().numel() == 4
+    assert bool((mask[0] == mask[0, :, :1]).all())  # one id per word, across the vocabulary axis
 
 
 def test_explaining_leaves_the_shared_model_untouched(inputs):
@@ -125,3 +134,41 @@ def test_two_sessions_explaining_at_once_do_not_disturb_each_other(inputs):
     assert not errors
     for key, m in itertools.product("ab", ("audio", "image")):
         assert torch.allclose(together[key][m], alone[key][m], atol=1e-6)
+
+
+VQA = get_task("shapes-vqa")
+
+
+def test_question_words_get_attributions_without_hooks_and_threads_match_the_serial_answers():
+    """A shared shapes-vqa model explained from four threads at once, every attribution method, exactly as one at a time."""
+    torch.manual_seed(0)
+    model = create_fusion("attention", VQA.encoder_specs(), len(VQA.labels)).eval().requires_grad_(False)
+    signals = probe_signals(VQA, 4)
+    requests = [({m: VQA.featurize({m: s[i : i + 1]})[m] for m, s in signals.items()}, method)
+                for i in range(4) for method in list_attributions()]
+    serial = [explain(model, VQA, x, method).attributions for x, method in requests]
+    words = int((signals["question"][0] != 0).sum())
+    per_word = serial[0]["question"].sum(dim=-1)
+    assert per_word.shape == (16,) and bool((per_word[words:] == 0).all())  # padding gets nothing
+    assert float(per_word[:words].abs().sum()) > 0
+    results, errors = [None] * len(requests), []
+
+    def work(indices):
+        try:
+            for i in indices:
+                x, method = requests[i]
+                results[i] = explain(model, VQA, x, method).attributions
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(range(k, len(requests), 4),)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    for got, want in zip(results, serial):
+        for m in want:
+            assert torch.equal(got[m], want[m])
+    for module in model.modules():
+        assert not module._forward_hooks and not module._backward_hooks

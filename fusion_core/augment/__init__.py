@@ -21,4 +21,4 @@ def augment(kind: str, signals: torch.Tensor, generator: torch.Generator) -> tor
     return AUGMENTATIONS.get(kind)(signals, generator)
 
 
-from . import audio, image  # noqa: E402,F401  (registers the augmentations)
+from . import audio, image, scene, text  # noqa: E402,F401  (registers the augmentations)

@@ -59,4 +59,4 @@ def randn_like(like: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return torch.randn(like.shape, generator=generator).to(like.device)
 
 
-from . import audio, image  # noqa: E402,F401  (registers the corruptions)
+from . import audio, image, text  # noqa: E402,F401  (registers the corruptions)

@@ -41,6 +41,11 @@ def load_image(data: bytes) -> torch.Tensor:
 
 def decode_image(data: bytes) -> np.ndarray:
     """Decode to a float32 grey array (H, W) in [0, 1], transparency composited sensibly."""
+    return _to_grey(open_image(data))
+
+
+def open_image(data: bytes) -> Image.Image:
+    """Decode an image file within the limits (bytes, pixels), first frame, upright, at most WORKING_SIDE."""
     if not data:
         raise InputError("the image file is empty")
     if len(data) > MAX_IMAGE_BYTES:
@@ -71,7 +76,7 @@ def decode_image(data: bytes) -> np.ndarray:
         raise InputError(f"the image file is damaged or truncated ({error})") from None
     if max(image.size) > WORKING_SIDE:
         image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BOX)
-    return _to_grey(image)
+    return image
 
 
 def _to_grey(image: Image.Image) -> np.ndarray:

@@ -16,7 +16,8 @@ def register_task(task: Task) -> Task:
 
 
 def list_tasks() -> List[str]:
-    return TASKS.names()
+    """Every registered task, in the order the tasks ask for (then by name)."""
+    return sorted(TASKS.names(), key=lambda name: (TASKS.get(name).order, name))
 
 
 def get_task(name: str) -> Task:

@@ -23,8 +23,16 @@ class Modality:
         featurize: canonical signals (B, ...) -> model inputs (B, ...).
         file_types: file extensions an upload may have.
         signal_shape: shape of one canonical signal (what ``load`` returns).
-        live_inputs: ways to make an input on the spot besides uploading: "draw", "record".
+        live_inputs: ways to make an input on the spot besides uploading: "draw", "record", "type".
         max_bytes: the largest file ``load`` accepts (the app's upload limit).
+        layout_axes: the axes of one model input (no batch axis) along which the signal is laid out in
+            space or time; attribution windows and grids cut along these only (a text's vocabulary
+            axis is not a place).
+        probe: ``count -> (count, *signal_shape)`` fixed, closed-form signals for pinning a model's
+            outputs; None: a smooth pattern of floats (``zoo.probe_signals``).
+        to_text: a canonical signal -> the words it stands for (text kinds: token ids back to words).
+        blank_value: the canonical signal's value everywhere when there is nothing to see or hear: a
+            black digit field, silence, no words (0); an empty white scene (1). Explanations start from it.
     """
 
     name: str
@@ -37,6 +45,10 @@ class Modality:
     description: str = ""
     live_inputs: Tuple[str, ...] = ()
     max_bytes: int = 10 * 2**20
+    layout_axes: Tuple[int, ...] = (-2, -1)
+    probe: Optional[Callable[[int], torch.Tensor]] = None
+    to_text: Optional[Callable[[torch.Tensor], str]] = None
+    blank_value: float = 0.0
 
 
 @dataclass
@@ -51,6 +63,8 @@ class PairedData:
     index: Dict[str, torch.Tensor]
     labels: torch.Tensor
     ids: Dict[str, List[str]] = field(default_factory=dict)
+    # Named groupings of the samples that results are also reported by, e.g. "question type".
+    strata: Dict[str, List[str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return int(self.labels.shape[0])
@@ -66,6 +80,7 @@ class PairedData:
             index={m: i[rows_t] for m, i in self.index.items()},
             labels=self.labels[rows_t],
             ids={m: [names[r] for r in rows_t.tolist()] for m, names in self.ids.items()},
+            strata={k: [values[r] for r in rows_t.tolist()] for k, values in self.strata.items()},
         )
 
 
@@ -75,16 +90,28 @@ class Task:
     name: str = ""
     title: str = ""
     description: str = ""
+    rule: str = ""  # how the label follows from the inputs, in one line
+    order: int = 100  # where the task appears in lists (then by name)
+    family: str = ""  # tasks of one family share their inputs and differ in the labelling rule
+    lesson: str = ""  # what this task teaches about fusion (Learn's walkthrough of a family)
     modalities: Tuple[Modality, ...] = ()
     labels: Tuple[str, ...] = ()
     # Leave-one-group-out evaluation (e.g. "speaker"): the group kind and its values.
     group_kind: str = ""
     groups: Tuple[str, ...] = ()
     splits: Tuple[str, ...] = ("train", "val", "test")
+    # The task whose unimodal baselines lend their encoders to this task's models (transfer
+    # learning); empty: this task's own baselines. Needed where a modality alone cannot learn an
+    # encoder from this task's labels.
+    encoder_source: str = ""
     # Training recipes of the pretrained zoo (read-only; copy with dataclasses.replace to change).
     unimodal_recipe = TrainConfig(epochs=20, modality_dropout=0.0)
     fusion_recipe = TrainConfig(epochs=6, pretrained_encoders=True, freeze_encoders=True)
     scratch_recipe = TrainConfig(epochs=20)
+    # A method's options on this task (e.g. a deeper transformer), passed to ``create_fusion``.
+    fusion_options: Mapping[str, Mapping[str, Any]] = {}
+    # Information profile: modalities reduced to k-means clusters (modality -> k) rather than a baseline's class.
+    profile_clusters: Mapping[str, int] = {}
 
     def load(self, split: str, data_dir: Path, seed: int = 0, holdout: Optional[str] = None) -> PairedData:
         """Paired canonical signals of ``split``.
@@ -101,6 +128,17 @@ class Task:
         """Where the data came from: names, versions, licences, checksums, the split rule."""
         raise NotImplementedError
 
+    def auxiliary(self, modality: str) -> Any:
+        """An ``pretraining.Auxiliary`` objective for ``modality``'s encoder, or None (see recipes' pretrain_epochs)."""
+        return None
+
+    def label_for(self, ids: Mapping[str, str], data_dir: Optional[Path] = None) -> Optional[int]:
+        """The label of inputs known by their ids (modality -> id, as in ``PairedData.ids``), if it can be known.
+
+        Lets the app name the true answer when the inputs come from different samples.
+        """
+        return None
+
     # Everything below is shared by all tasks.
 
     def recipe(self, method: str, accepts_pretrained_encoders: bool) -> TrainConfig:
@@ -108,6 +146,11 @@ class Task:
         if method == "unimodal":
             return self.unimodal_recipe
         return self.fusion_recipe if accepts_pretrained_encoders else self.scratch_recipe
+
+    @property
+    def encoders_from(self) -> str:
+        """The name of the task whose unimodal baselines provide pretrained encoders."""
+        return self.encoder_source or self.name
 
     @property
     def modality_names(self) -> Tuple[str, ...]:
