@@ -5,11 +5,12 @@ from typing import Dict, List, Optional, Sequence
 
 import torch
 
-from .analysis import EMAP_PAIRS, emap, perceptual_scores
+from .analysis import EMAP_PAIRS, emap, interaction_shares, perceptual_scores
 from .bench import model_speed
 from .evaluation import ROBUSTNESS_PAIRS, evaluate_models, modality_subsets, subset_key
 from .loso import leave_one_group_out
 from .pretrained import list_pretrained, load_pretrained, read_card, task_dir, write_card
+from .profile import compute_profile, meaning, read_profile, write_profile
 from .tasks import Task
 from .zoo import probe_signals
 
@@ -40,6 +41,8 @@ def evaluate_and_report(
         card = read_card(task.name, name, root)
         card["metrics"] = {**card.get("metrics", {}), **metrics[name]}
         write_card(card, directory)
+    if not loso_only and len(task.modality_names) == 2:
+        write_profile(compute_profile(task, data_dir, root, device), root)
     return write_readme(task, root)
 
 
@@ -60,6 +63,8 @@ def _test_metrics(
     if len(task.modality_names) == 2:
         for name, result in emap(task, models, test, device, pairs=emap_pairs).items():
             metrics[name]["emap"] = result
+        for name, result in interaction_shares(task, models, test, device).items():
+            metrics[name]["interaction"] = result
     return metrics
 
 
@@ -79,6 +84,9 @@ def write_readme(task: Task, root: Path) -> Path:
         "",
         f"{task.description}",
         "",
+    ]
+    lines += _profile_lines(task, root)
+    lines += [
         "## Accuracy (%) on the test pairs, per modality subset switched on",
         "",
         "| model | params | " + " | ".join(subsets) + " | CPU ms/pair | pairs/s @256 |",
@@ -105,6 +113,7 @@ def write_readme(task: Task, root: Path) -> Path:
             "",
         ]
         lines += _robustness_table(task, cards)
+        lines += _usage_table(task, cards)
         lines += ["", "## Accuracy (%) against corruption level", ""]
         lines += _curve_tables(task, cards)
     loso = [c for c in cards if "leave_one_out" in c["metrics"]]
@@ -170,4 +179,63 @@ def _curve_tables(task: Task, cards: List[Dict]) -> List[str]:
                 curve = c["metrics"]["corruption"][modality.name][corruption]
                 lines.append(f"| {c['name']} | " + " | ".join(_pct(curve[i]) for i in shown) + " |")
             lines.append("")
+    return lines
+
+
+def _profile_lines(task: Task, root: Path) -> List[str]:
+    profile = read_profile(task.name, root)
+    if profile is None:
+        return []
+    bits = profile["bits"]
+    parts = [f"redundancy {bits['redundancy']:.2f}"]
+    parts += [f"unique to {m} {v:.2f}" for m, v in bits["unique"].items()]
+    parts += [f"synergy {bits['synergy']:.2f}"]
+    return [
+        "## Information profile",
+        "",
+        f"Partial information decomposition of the label (bits; the label holds {bits['label_entropy']:.2f}): "
+        + ", ".join(parts) + f"; together {bits['total']:.2f}. {meaning(profile)}",
+        "",
+        "Each input is reduced to a discrete value ("
+        + "; ".join(f"{m}: {source}" for m, source in profile["views"].items())
+        + f"); {profile['pairs']} test pairs; {profile['estimator']}; {profile['seconds']} s (`profile.json`).",
+        "",
+    ]
+
+
+def _usage_table(task: Task, cards: List[Dict]) -> List[str]:
+    """Perceptual score, EMAP and the modality interaction: how each model uses the inputs."""
+    used = [c for c in cards if "perceptual_score" in c["metrics"]]
+    if not used:
+        return []
+    names = task.modality_names
+    first = used[0]["metrics"]
+    pairs = max(c["metrics"].get("interaction", {}).get("pairs", 0) for c in used)
+    lines = [
+        "",
+        "## How the models use the inputs",
+        "",
+        "Perceptual score (Gat et al. 2021): the share of accuracy lost when that input is shuffled across the test "
+        f"pairs. EMAP (Hessel & Lee 2020): accuracy of the model's best additive approximation, on {first.get('emap', {}).get('pairs', 0)} "
+        "pairs, beside the model's own on the same pairs. Interaction: the Shapley interaction of the two inputs in the "
+        f"probability of the true label, mean over the first {pairs} test pairs, and its share of the right answers "
+        "(near 1: the answer exists only with both inputs; below 0: either alone would do).",
+        "",
+        "| model | " + " | ".join(f"perceptual {m}" for m in names) + " | EMAP acc | model acc (same pairs) | "
+        + " | ".join(f"Shapley {m}" for m in names) + " | interaction | interaction share |",
+        "|---|" + "---:|" * (2 * len(names) + 4),
+    ]
+    for c in used:
+        m = c["metrics"]
+        cells = [f"{m['perceptual_score'].get(n, 0):.3f}" for n in names]
+        emap = m.get("emap", {})
+        cells += [_pct(emap.get("emap_accuracy")), _pct(emap.get("accuracy"))]
+        inter = m.get("interaction")
+        if inter:
+            share = inter.get("interaction_share")
+            cells += [f"{inter[n]:+.3f}" for n in names]
+            cells += [f"{inter['interaction']:+.3f}", "-" if share is None else f"{share:+.2f}"]
+        else:
+            cells += ["-"] * (len(names) + 2)
+        lines.append(f"| {c['name']} | " + " | ".join(cells) + " |")
     return lines
