@@ -77,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     models_arg(bench)
     bench.add_argument("--json", metavar="FILE", help="also write the results as JSON")
 
+    profile = sub.add_parser("profile", help="the task's information profile (PID: redundancy, uniqueness, synergy)")
+    common(profile)
+    profile.add_argument("--out", help="root directory holding <task>/ (default: pretrained/)")
+
     sample = sub.add_parser("sample", help="write a test-set pair as ordinary files (PNG, WAV...)")
     common(sample)
     sample.add_argument("--row", type=int, default=0, help="test pair index")
@@ -214,6 +218,21 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_profile(args: argparse.Namespace) -> int:
+    from .profile import compute_profile, meaning, write_profile
+
+    root = Path(args.out) if args.out else pretrained_root()
+    profile = compute_profile(get_task(args.task), resolve_data_dir(args.data_dir), root, pick_device(args.device))
+    path = write_profile(profile, root)
+    bits = profile["bits"]
+    unique = ", ".join(f"unique {m} {v:.3f}" for m, v in bits["unique"].items())
+    print(f"{args.task}: redundancy {bits['redundancy']:.3f}, {unique}, synergy {bits['synergy']:.3f} bits "
+          f"(of I = {bits['total']:.3f}; H(label) = {bits['label_entropy']:.3f}) in {profile['seconds']} s")
+    print(meaning(profile))
+    print(f"wrote {path}")
+    return 0
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     task = get_task(args.task)
     test = task.load("test", resolve_data_dir(args.data_dir))
@@ -269,6 +288,7 @@ COMMANDS = {
     "train": cmd_train,
     "evaluate": cmd_evaluate,
     "bench": cmd_bench,
+    "profile": cmd_profile,
     "sample": cmd_sample,
     "list": cmd_list,
 }

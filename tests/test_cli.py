@@ -91,3 +91,23 @@ def test_missing_data_dir_is_a_clear_error(tmp_path):
     env = dict(os.environ, FUSIONLAB_DATA=str(tmp_path), FUSIONLAB_DOWNLOAD="0")
     result = subprocess.run([sys.executable, "-m", "fusion_core", "sample"], capture_output=True, text=True, cwd=REPO_ROOT, env=env)
     assert result.returncode == 2 and "FUSIONLAB_DATA" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_profile_writes_the_decomposition(tmp_path, data_dir):
+    """The profile of digits-sum computed into another root, from digits-av's committed baselines."""
+    import shutil
+
+    from fusion_core.pretrained import pretrained_root
+
+    shutil.copytree(pretrained_root() / "digits-av", tmp_path / "digits-av")
+    result = run("profile", "--task", "digits-sum", "--out", str(tmp_path), "--device", "cpu", env_data=data_dir)
+    assert result.returncode == 0, result.stderr
+    assert "needs both inputs together" in result.stdout
+    profile = json.loads((tmp_path / "digits-sum" / "profile.json").read_text())
+    assert profile["bits"]["synergy"] > 3.0 and profile["command"].startswith("python -m fusion_core profile")
+
+
+def test_predict_on_another_task(pair_files):
+    result = run("predict", "--task", "digits-sum", "--image", str(pair_files["image"]), "--audio", str(pair_files["audio"]), "--json")
+    assert result.returncode == 0, result.stderr
+    assert set(json.loads(result.stdout)) == set(list_pretrained("digits-sum"))
