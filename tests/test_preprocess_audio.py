@@ -147,6 +147,11 @@ def with_inf() -> bytes:
         (with_nan, "NaN"),
         (with_inf, "infinite"),
         (lambda: b"RIFF" + b"\0" * (MAX_AUDIO_BYTES + 1), "MiB"),
+        # Shorter than one analysis frame (once a RuntimeError from the padding step), at several rates.
+        (lambda: encode(burst(8000)[:1], 8000), "lasts 0.1 ms"),
+        (lambda: encode(burst(8000)[:80], 8000), "lasts 10.0 ms"),
+        (lambda: encode(burst(44100)[:441], 44100), "lasts 10.0 ms"),
+        (lambda: encode(burst(48000)[:5], 48000, subtype="FLOAT"), "half a second"),
     ],
 )
 def test_bad_audio_raises_one_clear_error(make, message):

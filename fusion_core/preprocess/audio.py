@@ -94,6 +94,12 @@ def canonical_clip(samples: np.ndarray, sample_rate: int) -> torch.Tensor:
     if not np.isfinite(samples).all():
         raise InputError("the audio contains NaN or infinite samples; re-export it from your recorder")
     wave = torch.from_numpy(np.ascontiguousarray(samples.mean(axis=1), dtype=np.float32))
+    seconds = len(wave) / sample_rate
+    if seconds * SAMPLE_RATE < TRIM_FRAME:  # shorter than one analysis frame: not a word, and nothing to measure
+        raise InputError(
+            f"the recording lasts {seconds * 1000:.1f} ms; a spoken digit takes about half a second "
+            f"(the shortest clip read is {TRIM_FRAME * 1000 // SAMPLE_RATE} ms)"
+        )
     if sample_rate != SAMPLE_RATE:
         wave = AF.resample(wave, sample_rate, SAMPLE_RATE)
     start, end = trim_silence(wave)
