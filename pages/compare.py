@@ -6,10 +6,11 @@ import streamlit as st
 from fusion_core.analysis import emap, perceptual_scores
 from fusion_core.device import pick_device
 from fusion_core.evaluation import evaluate_models, modality_subsets, subset_key
-from fusion_core.tasks import get_task
-from ui.charts import grouped_bars, robustness_figure
+from fusion_core.tasks import get_task, list_tasks
+from ui.charts import grouped_bars, robustness_figure, task_grid
 from ui.resources import cards, test_set, zoo
 from ui.state import require_app, show_error
+from ui.views import show_profile
 
 require_app()
 task = get_task(st.session_state["task"])
@@ -26,6 +27,24 @@ else:
 if not any(m.get("accuracy") for m in metrics.values()):
     st.warning("These cards have no evaluation yet: run `python -m fusion_core evaluate` or use the button below.")
 
+profile_column, grid_column = st.columns([2, 3])
+with profile_column:
+    st.subheader("What the label needs")
+    show_profile(task.name, key="compare.profile")
+with grid_column:
+    st.subheader("Every task at a glance")
+    grid = {}
+    for other in list_tasks():
+        for name, card in cards(other).items():
+            subsets_measured = card.get("metrics", {}).get("subsets") or {}
+            every = subset_key(get_task(other).modality_names)
+            for key, value in subsets_measured.items():
+                column = f"{other}<br>{'both' if key == every else key + ' only'}"
+                grid.setdefault(name, {})[column] = value
+    if grid:
+        st.plotly_chart(task_grid(grid, height=90 + 26 * len(grid)), key="compare.grid", config={"displayModeBar": False})
+        st.caption("Test accuracy (%) of every model on every task, with both inputs and with one switched off (from the cards).")
+
 subsets = [subset_key(s) for s in modality_subsets(task.modality_names)]
 rows = []
 for name, m in metrics.items():
@@ -40,6 +59,8 @@ for name, m in metrics.items():
     if "emap" in m:
         row["EMAP acc"] = m["emap"]["emap_accuracy"]
         row["EMAP gap"] = m["emap"]["accuracy"] - m["emap"]["emap_accuracy"]
+    if m.get("interaction"):
+        row["interaction share"] = m["interaction"].get("interaction_share")
     row["CPU ms/pair"] = m.get("latency_ms_cpu")
     row["pairs/s @256"] = m.get("throughput_pairs_s_cpu")
     rows.append(row)
@@ -50,8 +71,19 @@ st.caption(
     "acc: accuracy with that subset of modalities switched on. Robustness (MultiBench): relative = area under "
     "accuracy vs corruption level; effective = its drop compared with late fusion's. Perceptual score (Gat et al. 2021): "
     "share of accuracy lost when that modality is shuffled across the test set. EMAP (Hessel & Lee 2020): accuracy of the "
-    "model's best additive approximation; a gap above 0 means the model uses cross-modal interactions."
+    "model's best additive approximation; a gap above 0 means the model uses cross-modal interactions. Interaction share: "
+    "how much of the model's right answers the Shapley interaction of the inputs carries (near 1: synergy; below 0: redundancy)."
 )
+
+strata = sorted({k for m in metrics.values() for k in m.get("strata", {})})
+for stratum in strata:
+    st.subheader(f"Accuracy by {stratum}")
+    keys = [subset_key(s) for s in modality_subsets(task.modality_names)][::-1]
+    which = st.selectbox("Inputs switched on", keys, key=f"compare.strata.{stratum}",
+                         format_func=lambda k: "all" if k == subset_key(task.modality_names) else f"{k} only")
+    by_value = {name: m["strata"][stratum].get(which) or {} for name, m in metrics.items() if stratum in m.get("strata", {})}
+    frame = pd.DataFrame(by_value).T
+    st.dataframe(frame, column_config={c: st.column_config.NumberColumn(c, format="percent") for c in frame.columns}, width="stretch")
 
 st.subheader("Robustness curves")
 left, right = st.columns(2)

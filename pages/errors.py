@@ -37,11 +37,15 @@ with filters[2]:
     only_disagreements = st.toggle("Only pairs the methods disagree on", key="errors.disagree")
 with filters[3]:
     low, high = st.slider("Its confidence", 0.0, 1.0, (0.0, 1.0), 0.05, key="errors.confidence")
-classes = st.columns(2)
+classes = st.columns(2 + len(data.strata))
 with classes[0]:
     true_classes = st.multiselect("True class", task.labels, key="errors.true")
 with classes[1]:
     predicted_classes = st.multiselect("Predicted class", task.labels, key="errors.predicted")
+chosen_strata = {}
+for column, (stratum, values) in zip(classes[2:], data.strata.items()):
+    with column:
+        chosen_strata[stratum] = st.multiselect(stratum.capitalize(), list(dict.fromkeys(values)), key=f"errors.stratum.{stratum}")
 
 hit = predicted[focus] == labels
 keep = (confidence[focus] >= low) & (confidence[focus] <= high)
@@ -55,6 +59,9 @@ if true_classes:
     keep &= torch.isin(labels, torch.tensor([task.labels.index(c) for c in true_classes]))
 if predicted_classes:
     keep &= torch.isin(predicted[focus], torch.tensor([task.labels.index(c) for c in predicted_classes]))
+for stratum, wanted in chosen_strata.items():
+    if wanted:
+        keep &= torch.tensor([v in wanted for v in data.strata[stratum]])
 
 matrix_column, list_column = st.columns([2, 3])
 with matrix_column:
@@ -82,6 +89,7 @@ with list_column:
         "confidence": confidence[focus][rows].numpy(),
         "methods right": [f"{int(correct_count[r])}/{len(names)}" for r in rows],
         **{m: [data.ids[m][int(r)] for r in rows] for m in task.modality_names},
+        **{k: [v[int(r)] for r in rows] for k, v in data.strata.items()},
     })
     picked = st.dataframe(
         table, hide_index=True, on_select="rerun", selection_mode="single-row", key=f"errors.list.{focus}",
@@ -98,6 +106,7 @@ with list_column:
             set_value("pair", pair)
             for m in task.modality_names:
                 set_value(f"source.{m}", "test pair")
+                set_value(f"row.{m}", None)
                 set_value(f"on.{m}", True)
                 set_value(f"level.{m}", 0.0)
             st.switch_page(page)

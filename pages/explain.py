@@ -4,15 +4,16 @@ import streamlit as st
 import torch
 
 from fusion_core.errors import FusionLabError
-from fusion_core.explain import explain, get_attribution, heatmap, list_attributions, modality_shapley
+from fusion_core.explain import explain, get_attribution, list_attributions, modality_shapley
 from fusion_core.inference import model_inputs
 from fusion_core.device import pick_device
 from fusion_core.pretrained import list_pretrained
 from fusion_core.tasks import get_task
-from ui.charts import attribution_overlay, shapley_bars
+from ui.charts import shapley_bars
 from ui.inputs import corrupted, current_signals, true_label
-from ui.resources import zoo
+from ui.resources import cards, zoo
 from ui.state import bound, require_app, show_error
+from ui.views import show_attribution
 
 require_app()
 task = get_task(st.session_state["task"])
@@ -56,6 +57,7 @@ for column, param in zip(param_columns, method.params):
 
 device = pick_device(st.session_state["device"])
 models = zoo(task.name, device.type)
+model_cards = cards(task.name)
 names = [n for n in st.session_state["methods"] if n in models]
 if not names:
     st.info("Pick at least one fusion method.")
@@ -92,13 +94,7 @@ for start in range(0, len(names), per_row):
             label = task.labels[explanation.target]
             st.markdown(f"**{name}**: P({label}) = {explanation.probability:.1%} · {1000 * (explanation.seconds + shapley.seconds):.0f} ms")
             for m, attribution in explanation.attributions.items():
-                modality = task.modality(m)
-                image_like = modality.kind == "image"
-                base = damaged[m] if image_like else inputs[m][0].cpu()
-                st.plotly_chart(
-                    attribution_overlay(heatmap(base), heatmap(attribution.cpu()), f"{m}: {method.title}", image_like, height=230),
-                    key=f"attr.{name}.{m}", config={"displayModeBar": False},
-                )
+                show_attribution(task.modality(m), damaged[m], inputs[m][0].cpu(), attribution.cpu(), f"{m}: {method.title}", key=f"attr.{name}.{m}")
             if explanation.delta is not None:
                 st.caption(f"Convergence delta {explanation.delta:.4f}: how far the attributions' sum is from the change in probability (smaller is more trustworthy).")
             st.plotly_chart(shapley_bars(shapley.values, shapley.interactions), key=f"shap.{name}", config={"displayModeBar": False})
@@ -106,6 +102,18 @@ for start in range(0, len(names), per_row):
                 f"Shapley: {' + '.join(f'{m} {v:+.3f}' for m, v in shapley.values.items())} = "
                 f"P(all) {shapley.full:.3f} − P(none) {shapley.empty:.3f}"
             )
+            gain = shapley.full - shapley.empty
             for pair, value in shapley.interactions.items():
                 kind = "redundant: either alone would do" if value < -0.05 else "synergy: they need each other" if value > 0.05 else "independent"
                 st.caption(f"Interaction {' x '.join(pair)} {value:+.3f} ({kind}).")
+                if gain > 0.05 and value > 0.5 * gain:
+                    st.caption(
+                        f":material/join_inner: The interaction carries {value / gain:.0%} of the {gain:.2f} this answer gains "
+                        "over no evidence: it exists only when both inputs are there."
+                    )
+            measured = model_cards.get(name, {}).get("metrics", {}).get("interaction", {})
+            if measured.get("interaction_share") is not None:
+                st.caption(
+                    f"Over {measured['pairs']} test pairs the interaction carries {measured['interaction_share']:.0%} of "
+                    f"{name}'s right answers on this task (mean interaction {measured['interaction']:+.2f})."
+                )

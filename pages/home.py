@@ -8,13 +8,16 @@ from fusion_core.explain import get_attribution, list_attributions
 from fusion_core.pretrained import list_pretrained
 from fusion_core.tasks import get_task, list_tasks
 from ui.state import require_app, switch_task
+from ui.views import show_profile
 
 require_app()
 st.title("FusionLab")
 st.markdown(
     "See how **multimodal fusion** works. Give a pair of inputs (a handwritten digit and a spoken one), "
     "switch modalities on and off, damage one of them, and watch every fusion method answer side by side, "
-    "with Captum explanations of **which modality, and which pixels and sounds,** each answer rests on."
+    "with Captum explanations of **which modality, and which pixels and sounds,** each answer rests on. "
+    "The tasks keep the same inputs and change the rule that labels them, so that the methods' differences show: "
+    "one where the inputs say the same thing, one where only one input matters, one where only both together do."
 )
 
 left, right = st.columns(2)
@@ -28,7 +31,8 @@ with left:
         st.rerun()
     task = get_task(choice)
     st.caption(task.description)
-    st.caption(f"Modalities: {', '.join(task.modality_names)} · pretrained models: {len(list_pretrained(task.name))}")
+    st.caption(f"**Rule:** {task.rule} · modalities: {', '.join(task.modality_names)} · pretrained models: {len(list_pretrained(task.name))}")
+    show_profile(task.name, key="home.profile")
 with right:
     device = pick_device(st.session_state["device"])
     st.metric("Running on", describe_device(device))

@@ -1,4 +1,4 @@
-"""Learn: one section per fusion method, with a guided experiment in the Playground."""
+"""Learn: a walkthrough of a task family, then one section per fusion method, each with a guided experiment."""
 
 import inspect
 
@@ -8,6 +8,7 @@ from fusion_core.corruptions import list_corruptions
 from fusion_core.fusions import fusion_class, list_fusions
 from fusion_core.pretrained import list_pretrained
 from fusion_core.tasks import get_task
+from ui.lessons import family_walkthrough, task_walkthrough
 from ui.resources import cards
 from ui.state import require_app, set_value
 
@@ -15,6 +16,9 @@ require_app()
 task = get_task(st.session_state["task"])
 st.title("Learn")
 st.caption("Every method of the zoo, from where it fuses: no fusion, input level, intermediate level, decision level.")
+
+family_walkthrough(task)
+task_walkthrough(task)
 
 methods = list_fusions()
 method = st.pills("Method", methods, default=methods[1], key="learn.method") or methods[1]

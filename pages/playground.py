@@ -12,7 +12,7 @@ from fusion_core.inference import model_inputs, predict_all
 from fusion_core.pretrained import list_pretrained
 from fusion_core.tasks import get_task
 from ui.charts import probability_bars
-from ui.inputs import corrupted, current_signals, pair_widget, source_widget, true_label
+from ui.inputs import corrupted, current_signals, new_input_widget, pair_widget, source_widget, true_label
 from ui.resources import zoo
 from ui.state import bound, require_app, show_error
 from ui.views import show_signal
@@ -20,7 +20,10 @@ from ui.views import show_signal
 require_app()
 task = get_task(st.session_state["task"])
 st.title("Playground")
-st.caption("Every change reruns all selected methods on the pair below. The link in your address bar restores this view.")
+st.caption(
+    f"**{task.title}** · {task.rule}. Every change reruns all selected methods on the pair below; "
+    "the link in your address bar restores this view."
+)
 
 pair_widget(task)
 columns = st.columns(len(task.modalities), border=True)
@@ -29,6 +32,7 @@ for column, modality in zip(columns, task.modalities):
     with column:
         bound(st.toggle, f"on.{m}", f"{m} switched on")
         source_widget(task, modality)
+        new_input_widget(task, modality)
         left, right = st.columns([3, 2])
         with left:
             bound(st.slider, f"level.{m}", f"{m} corruption level", 0.0, 1.0, step=0.05)

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from fusion_core.cli import export_signal
 from fusion_core.pretrained import list_pretrained
 from fusion_core.samples import digit_png
-from fusion_core.tasks import get_task
+from fusion_core.tasks import get_task, list_tasks
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = ["pages/home.py", "pages/playground.py", "pages/explain.py", "pages/compare.py", "pages/errors.py", "pages/learn.py"]
@@ -179,3 +179,87 @@ def test_a_drawn_digit_png_from_the_canvas_path():
     from fusion_core.preprocess.image import load_image
 
     assert load_image(digit_png(4, dark_on_light=False)).shape == (28, 28)
+
+
+TASKS = list_tasks()
+
+
+def test_home_shows_the_task_profile():
+    at = start()
+    assert "Either input alone names the label" in texts(at)
+    at.selectbox(key="home.task").set_value("digits-sum").run()
+    assert not at.exception
+    assert at.session_state["task"] == "digits-sum"
+    assert "The label needs both inputs together" in texts(at)
+
+
+@pytest.mark.parametrize("task_name", TASKS)
+def test_playground_on_every_task(task_name, data_dir):
+    task = get_task(task_name)
+    at = start("pages/playground.py", task=task_name, pair="7")
+    assert not at.error, [e.value for e in at.error]
+    assert metric(at, "True label") == task.labels[int(task.load("test", data_dir).labels[7])]
+    shown = texts(at)
+    assert task.rule in shown
+    for name in list_pretrained(task_name):
+        assert f"**{name}** →" in shown
+
+
+@pytest.mark.parametrize("task_name", TASKS)
+@pytest.mark.parametrize("page", ["pages/explain.py", "pages/compare.py", "pages/errors.py", "pages/learn.py"])
+def test_every_page_works_on_every_task(task_name, page):
+    at = start(page, task=task_name, pair="3", methods="late,concat")
+    assert not at.exception and not at.error, [e.value for e in at.error]
+
+
+def test_compare_shows_the_profile_and_every_task():
+    at = start("pages/compare.py", task="digits-unique")
+    assert "Only the image carries the label" in texts(at)
+    assert "every model on every task" in texts(at)
+
+
+def test_explain_says_when_the_interaction_carries_the_answer():
+    """On digits-sum the methods that solve it owe most of their answer to the interaction term."""
+    at = start("pages/explain.py", task="digits-sum", pair="0", methods="tensor,late")
+    captions = "\n".join(c.value for c in at.caption)
+    assert captions.count("The interaction carries") == 1  # tensor, not late (which cannot combine)
+
+
+def test_learn_walkthrough_switches_the_task_and_sets_up_the_playground():
+    at = start("pages/learn.py")
+    assert "Walkthrough: the same pairs, 3 rules" in "\n".join(h.value for h in at.subheader)
+    at.button(key="learn.rules.digits-sum").click().run()
+    assert not at.exception
+    assert at.session_state["task"] == "digits-sum"
+    assert "late" in at.session_state["methods"] and "unimodal-image" in at.session_state["methods"]
+
+
+def test_a_typed_question_about_a_test_scene():
+    """shapes-vqa: type a question; the scene's true answer is computed from the generator's object list."""
+    at = start("pages/playground.py", task="shapes-vqa", pair="4")
+    at.segmented_control(key="w.source.question").set_value("type").run()
+    at.selectbox(key="type.question").set_value("Is the red object on the left?").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    truth = metric(at, "True label")
+    assert truth in ("yes", "no")
+    for name in list_pretrained("shapes-vqa"):
+        assert f"**{name}** →" in texts(at)
+    at.selectbox(key="type.question").set_value("Is the red blob on the lfet?").run()
+    assert any("'blob'" in e.value and "did you mean 'left'" in e.value for e in at.error)
+
+
+def test_a_new_scene_keeps_the_question():
+    at = start("pages/playground.py", task="shapes-vqa", pair="4")
+    question = at.session_state["pair"]
+    at.button(key="new.scene").click().run()
+    assert not at.exception
+    assert at.session_state["row.scene"] is not None and at.session_state["pair"] == question
+    assert at.query_params["scene_pair"] == str(at.session_state["row.scene"])
+    assert metric(at, "True label") in get_task("shapes-vqa").labels  # computed for the new scene
+
+
+def test_explain_highlights_the_question_words():
+    at = start("pages/explain.py", task="shapes-vqa", pair="1", methods="attention")
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("question: Integrated Gradients" in m.value for m in at.markdown)
+    assert len(at.get("html")) == 1

@@ -4,6 +4,7 @@ Screenshots of every step land in artifacts/screenshots/ for a person to look at
 """
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from scipy.signal import resample_poly
 
 from browser import launch, served_app, shoot, wait_idle
 from fusion_core.cli import export_signal
-from fusion_core.pretrained import list_pretrained, load_pretrained
+from fusion_core.pretrained import list_pretrained, load_pretrained, read_card
 from fusion_core.tasks import get_task
 
 pytestmark = pytest.mark.browser
@@ -187,3 +188,37 @@ def test_the_other_pages_render(page, app_url, path, heading):
     open_page(page, f"{app_url}/{path}", heading)
     assert page.locator('[data-testid="stException"]').count() == 0
     shoot(page, f"page-{path or 'home'}")
+
+
+def test_the_three_rules_walkthrough(page, app_url):
+    """Learn's walkthrough opens the Playground on digits-sum, where late fusion is wrong and the best method right."""
+    open_page(page, f"{app_url}/learn", "Learn")
+    page.get_by_role("heading", name="Walkthrough: the same pairs, 3 rules").wait_for()
+    page.locator(".st-key-learn-rules-digits-sum button").click()
+    page.get_by_role("heading", name="Playground").first.wait_for(timeout=120_000)
+    wait_idle(page)
+    assert "task=digits-sum" in page.url
+    truth = page.locator('[data-testid="stMetric"]', has_text="True label").locator('[data-testid="stMetricValue"]').inner_text()
+    assert f"late → {truth}" not in prediction_of(page, "late")  # late fusion cannot add the two digits
+    scores = {n: read_card("digits-sum", n)["metrics"]["accuracy"] for n in list_pretrained("digits-sum")}
+    best = max((n for n in scores if not n.startswith("unimodal")), key=scores.get)
+    expect_prediction(page, best, truth)
+    assert "(image's digit + spoken digit) mod 10" in page.content()
+    shoot(page, "walkthrough-digits-sum")
+
+
+def test_type_a_question_about_a_scene_and_see_every_method_answer(page, app_url):
+    open_page(page, f"{app_url}/playground?task=shapes-vqa&pair=2", "Playground")
+    choose_source(page, "question", "type")
+    box = page.get_by_label("Type a question, or pick one")
+    box.click()
+    page.keyboard.type("What shape is the object farthest from the blue object?")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    truth = page.locator('[data-testid="stMetric"]', has_text="True label").locator('[data-testid="stMetricValue"]')
+    expect(truth).to_have_text(re.compile(r"^(square|circle)$"), timeout=60_000)
+    for model in list_pretrained("shapes-vqa"):
+        assert "→" in prediction_of(page, model)
+    assert "what shape is the object farthest from the blue object" in page.content()
+    wait_idle(page)
+    shoot(page, "playground-vqa-typed")

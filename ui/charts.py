@@ -27,6 +27,26 @@ def image_figure(image: torch.Tensor, title: str = "", height: int = 240) -> go.
     return figure
 
 
+def scene_figure(scene: torch.Tensor, title: str = "", height: int = 240) -> go.Figure:
+    """An RGB scene (3, H, W) in [0, 1], pixels square."""
+    pixels = (scene.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy()
+    figure = go.Figure(go.Image(z=pixels))
+    figure.update_layout(title=title, height=height, xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x"), **SMALL)
+    return figure
+
+
+def token_highlights(words: Sequence[str], scores: Sequence[float]) -> str:
+    """HTML of the words on backgrounds coloured by their attribution (red: raises, blue: lowers)."""
+    limit = max((abs(v) for v in scores), default=0.0) or 1.0
+    spans = []
+    for word, score in zip(words, scores):
+        alpha = min(1.0, abs(score) / limit)
+        colour = f"rgba(214, 39, 40, {alpha:.2f})" if score >= 0 else f"rgba(31, 119, 180, {alpha:.2f})"
+        safe = word.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        spans.append(f'<span title="{score:+.3g}" style="background:{colour}; padding:1px 4px; border-radius:4px; margin:1px">{safe}</span>')
+    return " ".join(spans)
+
+
 def spectrogram_figure(features: torch.Tensor, title: str = "", height: int = 240) -> go.Figure:
     """A log-mel spectrogram (mels, frames), low frequencies at the bottom, time in seconds."""
     frames = features.shape[-1]
@@ -87,4 +107,35 @@ def grouped_bars(
         low, high = min(values), max(values)
         pad = max(0.002, (high - low) * 0.2)
         figure.update_yaxes(range=[low - pad, high + pad / 2])
+    return figure
+
+
+PROFILE_COLOURS = {"redundancy": "#4c78a8", "synergy": "#e45756"}
+
+
+def profile_figure(shares_bits: Mapping[str, float], label_bits: float, height: int = 190) -> go.Figure:
+    """A task's PID terms (bits) as horizontal bars, against the label's entropy."""
+    names = list(shares_bits)[::-1]
+    values = [shares_bits[n] for n in names]
+    colours = [PROFILE_COLOURS.get(n, "#72b7b2") for n in names]
+    figure = go.Figure(go.Bar(x=values, y=names, orientation="h", marker_color=colours,
+                              text=[f"{v:.2f} bits" for v in values], textposition="auto"))
+    figure.update_layout(height=height, xaxis=dict(range=[0, max(label_bits, max(values, default=0)) * 1.02], title="bits"),
+                         **SMALL)
+    return figure
+
+
+def task_grid(values: Mapping[str, Mapping[str, Optional[float]]], height: int = 480) -> go.Figure:
+    """Models (rows) x task conditions (columns) as an accuracy heatmap with the numbers written in."""
+    rows = list(values)
+    columns: List[str] = []
+    for row in values.values():
+        columns += [c for c in row if c not in columns]
+    z = [[values[r].get(c) for c in columns] for r in rows]
+    text = [["" if v is None else f"{100 * v:.1f}" for v in line] for line in z]
+    figure = go.Figure(go.Heatmap(z=z, x=columns, y=rows, text=text, texttemplate="%{text}", colorscale="RdYlGn",
+                                  zmin=0.0, zmax=1.0, colorbar=dict(title="acc", tickformat=".0%"),
+                                  hovertemplate="%{y}<br>%{x}<br>accuracy %{z:.2%}<extra></extra>"))
+    figure.update_layout(height=height, yaxis=dict(autorange="reversed"), xaxis=dict(side="top", tickangle=0),
+                         margin=dict(l=8, r=8, t=60, b=8))
     return figure

@@ -10,6 +10,7 @@ from typing import Dict, List, Optional, Tuple
 import streamlit as st
 import torch
 
+from fusion_core.data import resolve_data_dir
 from fusion_core.errors import FusionLabError, InputError
 from fusion_core.inference import apply_corruptions
 from fusion_core.tasks import Modality, Task, get_task
@@ -66,6 +67,28 @@ def source_widget(task: Task, modality: Modality) -> None:
         recording = st.audio_input(f"Say one digit", sample_rate=16000, key=f"record.{m}")
         if recording is not None:
             _store(m, "record", recording.getvalue())
+    elif source == "type":
+        typed = _given(m)
+        current = typed[1].decode("utf-8", "replace") if typed and typed[0] == "type" else None
+        options = suggestions(task.name, m)
+        if current is not None and current not in options:
+            options = [current, *options]
+        text = st.selectbox(
+            f"Type a {m}, or pick one", options, index=options.index(current) if current in options else None,
+            accept_new_options=True, placeholder="e.g. " + (options[0] if options else ""), key=f"type.{m}",
+            help=modality.description,
+        )
+        _store(m, "type", text.encode("utf-8") if text else None)
+
+
+@st.cache_data(show_spinner=False)
+def suggestions(task_name: str, modality: str) -> List[str]:
+    """The distinct texts of a modality in the test set, in order of first use: what to offer in a text box."""
+    try:
+        data = test_set(task_name).data
+    except FusionLabError:
+        return []
+    return list(dict.fromkeys(data.ids[modality]))
 
 
 def pair_widget(task: Task) -> None:
@@ -76,6 +99,10 @@ def pair_widget(task: Task) -> None:
         st.warning(f"Test pairs are not available: {error}", icon=":material/dataset:")
         return
     st.session_state["pair"] = min(st.session_state["pair"], count - 1)
+    if st.session_state.get("_shown_pair") not in (None, st.session_state["pair"]):
+        for m in task.modality_names:  # a new pair: every input follows it again
+            set_value(f"row.{m}", None)
+    st.session_state["_shown_pair"] = st.session_state["pair"]
     left, middle, right = st.columns([2, 1, 2], vertical_alignment="bottom")
     with left:
         bound(st.number_input, "pair", f"Test pair (0-{count - 1})", min_value=0, max_value=count - 1, step=1)
@@ -118,12 +145,12 @@ def current_signals(task: Task) -> Tuple[Dict[str, torch.Tensor], Dict[str, Prob
         try:
             if source == "test pair":
                 data = test_set(task.name).data
-                row = min(int(st.session_state["pair"]), len(data) - 1)
+                row = test_row(m, len(data))
                 signals[m] = data.pools[m][data.index[m][row]]
                 continue
             given = _given(m)
             if given is None or given[0] != source:
-                empty = {"upload": "No file uploaded yet.", "draw": "Nothing drawn yet.", "record": "Nothing recorded yet."}
+                empty = {"upload": "No file uploaded yet.", "draw": "Nothing drawn yet.", "record": "Nothing recorded yet.", "type": "Nothing typed yet."}
                 problems[m] = Problem(empty[source])
                 continue
             data_bytes = given[1]
@@ -134,16 +161,45 @@ def current_signals(task: Task) -> Tuple[Dict[str, torch.Tensor], Dict[str, Prob
     return signals, problems
 
 
+def test_row(modality: str, count: int) -> int:
+    """The test pair a modality's input comes from: its own ("new scene") or the page's pair."""
+    own = st.session_state.get(f"row.{modality}")
+    return min(int(st.session_state["pair"] if own is None else own), count - 1)
+
+
 def true_label(task: Task) -> Optional[str]:
-    """The label, when every switched-on modality comes from the same test pair."""
+    """The label, when the switched-on inputs are known: one test pair, or inputs the task can label (a
+    generated scene and a template question; a test image and a test recording)."""
     on = [m for m in task.modality_names if st.session_state[f"on.{m}"]]
-    if not on or any(st.session_state[f"source.{m}"] != "test pair" for m in on):
+    if not on:
         return None
     try:
         data = test_set(task.name).data
     except FusionLabError:
         return None
-    return task.labels[int(data.labels[min(int(st.session_state["pair"]), len(data) - 1)])]
+    rows = {m: test_row(m, len(data)) for m in on if st.session_state[f"source.{m}"] == "test pair"}
+    if len(rows) == len(on) == len(task.modality_names) and len(set(rows.values())) == 1:
+        return task.labels[int(data.labels[next(iter(rows.values()))])]
+    ids = {m: data.ids[m][row] for m, row in rows.items()}
+    for m in on:
+        given = _given(m)
+        if st.session_state[f"source.{m}"] == "type" and given and given[0] == "type":
+            ids[m] = given[1].decode("utf-8", "replace")
+    if set(ids) != set(task.modality_names):
+        return None
+    label = task.label_for(ids, resolve_data_dir())
+    return None if label is None else task.labels[label]
+
+
+def new_input_widget(task: Task, modality: Modality) -> None:
+    """A button that takes this modality's input from another, random test pair (a new scene, a new question)."""
+    m = modality.name
+    if st.session_state.get(f"source.{m}") != "test pair":
+        return
+    if st.button(f"New {m}", key=f"new.{m}", icon=":material/shuffle:", help=f"another {m} from the test set; the other inputs stay"):
+        count = len(test_set(task.name).data)
+        set_value(f"row.{m}", int(torch.randint(count, (1,)).item()))
+        st.rerun()
 
 
 def corrupted(task: Task, signals: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:

@@ -11,7 +11,8 @@ from fusion_core.errors import FusionLabError
 from fusion_core.fusions import FusionModel
 from fusion_core.pretrained import list_pretrained, load_pretrained, read_card
 from fusion_core.tasks import PairedData, get_task
-from fusion_core.training import Batch, clean_batch, predict_logits
+from fusion_core.batch import Batch, clean_batch
+from fusion_core.training import predict_logits
 from fusion_core.corruptions import list_corruptions
 from fusion_core.inference import apply_corruptions, model_inputs, predict_all
 from fusion_core.zoo import probe_signals

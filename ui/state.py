@@ -36,6 +36,7 @@ def defaults(task_name: str) -> Dict[str, Any]:
     for m in task.modality_names:
         out[f"on.{m}"] = True
         out[f"source.{m}"] = "test pair"
+        out[f"row.{m}"] = None  # a test pair of its own ("new scene"); None: the page's pair
         out[f"corruption.{m}"] = list_corruptions(task.modality(m).kind)[0]
         out[f"level.{m}"] = 0.0
     return out
@@ -96,6 +97,12 @@ def _apply_params(state: Dict[str, Any], params: Dict[str, str]) -> List[str]:
             state["attr"] = params["attr"]
         else:
             notes.append(f"unknown attribution method {params['attr']!r}")
+    for m in task.modality_names:
+        if f"{m}_pair" in params:
+            try:
+                state[f"row.{m}"] = max(0, int(params[f"{m}_pair"]))
+            except ValueError:
+                notes.append(f"{m}_pair {params[f'{m}_pair']!r} is not a number")
     if "off" in params:
         for m in params["off"].split(","):
             if m in task.modality_names:
@@ -123,6 +130,9 @@ def write_query_params() -> None:
         wanted["methods"] = ",".join(st.session_state["methods"])
     if st.session_state["attr"] != base["attr"]:
         wanted["attr"] = st.session_state["attr"]
+    for m in task.modality_names:
+        if st.session_state.get(f"row.{m}") is not None and st.session_state.get(f"source.{m}") == "test pair":
+            wanted[f"{m}_pair"] = str(st.session_state[f"row.{m}"])
     off = [m for m in task.modality_names if not st.session_state[f"on.{m}"]]
     if off:
         wanted["off"] = ",".join(off)

@@ -1,4 +1,4 @@
-"""How a modality's signal is shown: what the model actually sees."""
+"""How things are shown: a modality's signal as the model sees it, a task's information profile."""
 
 import io
 
@@ -6,9 +6,11 @@ import numpy as np
 import streamlit as st
 import torch
 
+from fusion_core.explain import heatmap
+from fusion_core.profile import meaning, read_profile
 from fusion_core.tasks import Modality
 
-from .charts import image_figure, spectrogram_figure
+from .charts import attribution_overlay, image_figure, profile_figure, scene_figure, spectrogram_figure, token_highlights
 
 
 def show_signal(modality: Modality, signal: torch.Tensor, key: str) -> None:
@@ -19,6 +21,11 @@ def show_signal(modality: Modality, signal: torch.Tensor, key: str) -> None:
         features = modality.featurize(signal.unsqueeze(0))[0]
         st.plotly_chart(spectrogram_figure(features, f"{modality.name}: log-mel input", height=200), key=f"{key}.spec", config={"displayModeBar": False})
         st.audio(wav_bytes(signal), format="audio/wav")
+    elif modality.kind == "scene":
+        st.plotly_chart(scene_figure(signal, f"{modality.name}: the {signal.shape[-1]}x{signal.shape[-1]} input", height=240), key=f"{key}.scene", config={"displayModeBar": False})
+    elif modality.kind == "text" and modality.to_text is not None:
+        words = modality.to_text(signal)
+        st.markdown(f"**{modality.name}, as the model reads it:** {words or '(no words)'}")
     else:
         st.write(signal)
 
@@ -29,3 +36,38 @@ def wav_bytes(wave: torch.Tensor, sample_rate: int = 8000) -> bytes:
     buffer = io.BytesIO()
     sf.write(buffer, np.clip(wave.numpy(), -1, 1), sample_rate, format="WAV", subtype="PCM_16")
     return buffer.getvalue()
+
+
+def show_profile(task_name: str, key: str) -> None:
+    """The task's information profile: a small chart of its PID terms and one line on what it means."""
+    profile = read_profile(task_name)
+    if profile is None:
+        st.caption(f"No information profile yet: run `python -m fusion_core profile --task {task_name}`.")
+        return
+    bits = profile["bits"]
+    terms = {"redundancy": bits["redundancy"], **{f"unique: {m}": v for m, v in bits["unique"].items()}, "synergy": bits["synergy"]}
+    st.plotly_chart(profile_figure(terms, bits["label_entropy"]), key=key, config={"displayModeBar": False})
+    st.caption(
+        f"**{meaning(profile)}** Partial information decomposition of the label ({bits['label_entropy']:.2f} bits) on "
+        f"{profile['pairs']} test pairs, each input reduced to the class a pretrained baseline reads from it."
+    )
+
+
+def show_attribution(modality: Modality, signal: torch.Tensor, model_input: torch.Tensor, attribution: torch.Tensor, title: str, key: str) -> None:
+    """One modality's attribution over what the model read: a heatmap on the picture or spectrogram, colours on the words."""
+    if modality.kind == "text" and modality.to_text is not None:
+        words = modality.to_text(signal).split()
+        scores = attribution.sum(dim=-1)[: len(words)].tolist()  # one score per word: its row of the one-hot input
+        st.markdown(f"**{title}**")
+        st.html(f'<div style="line-height:2">{token_highlights(words, scores)}</div>')
+        return
+    if modality.kind == "image":
+        base, image_like = signal, True
+    elif modality.kind == "scene":
+        base, image_like = signal.mean(dim=0), True
+    else:
+        base, image_like = model_input, False
+    st.plotly_chart(
+        attribution_overlay(heatmap(base), heatmap(attribution), title, image_like, height=230),
+        key=key, config={"displayModeBar": False},
+    )
