@@ -169,3 +169,71 @@ def test_a_real_recording_goes_through_the_upload_path(data_dir):
     recording = list_recordings(data_dir)[0]
     clip = load_audio(recording.path.read_bytes())
     assert clip.shape == (CLIP_SAMPLES,) and float(clip.abs().max()) > 0.1
+
+
+def av_encode(samples: np.ndarray, rate: int, container: str, codec: str, layout: str = "mono") -> bytes:
+    """A recording as a phone (M4A/AAC) or a browser (WebM/Opus) saves it, encoded by FFmpeg through PyAV."""
+    import av
+
+    channels = 2 if layout == "stereo" else 1
+    planar = np.ascontiguousarray(np.tile(samples[None, :], (channels, 1)).astype(np.float32))
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format=container) as out:
+        stream = out.add_stream(codec, rate=rate)
+        stream.layout = layout
+        frame = av.AudioFrame.from_ndarray(planar, format="fltp", layout=layout)
+        frame.sample_rate = rate
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    return buffer.getvalue()
+
+
+PHONE_AND_BROWSER = [
+    ("ipod", "aac", 44100, "stereo"),  # .m4a from a phone's voice recorder
+    ("mp4", "aac", 48000, "mono"),
+    ("adts", "aac", 44100, "mono"),  # a bare .aac stream
+    ("webm", "libopus", 48000, "mono"),  # MediaRecorder in Chrome and Firefox
+    ("webm", "libopus", 48000, "stereo"),
+]
+
+
+@pytest.mark.parametrize("container, codec, rate, layout", PHONE_AND_BROWSER)
+def test_phone_and_browser_formats_decode_to_the_same_clip(container, codec, rate, layout, data_dir):
+    from fusion_core.data.fsdd import list_recordings
+
+    recording = next(r for r in list_recordings(data_dir) if r.is_test)
+    original, original_rate = sf.read(recording.path, dtype="float32")
+    resampled = sps.resample_poly(original, rate, original_rate).astype(np.float32)
+    clip = load_audio(av_encode(resampled, rate, container, codec, layout))
+    reference = load_audio(recording.path.read_bytes())
+    # Lossy codecs and encoder delay shift the clip a little: compare spectrograms, not samples.
+    a, b = log_mel(clip[None]), log_mel(reference[None])
+    assert clip.shape == (CLIP_SAMPLES,) and float(torch.corrcoef(torch.stack([a.flatten(), b.flatten()]))[0, 1]) > 0.9
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: av_encode(burst(48000), 48000, "webm", "libopus")[:300], "not audio|no samples|truncated"),
+        (lambda: av_encode(burst(44100), 44100, "ipod", "aac")[:-2000], "not audio|no samples|truncated"),
+        (lambda: av_encode(burst(44100, seconds=31), 44100, "adts", "aac"), "limit is 30 s"),
+        (lambda: av_encode(np.zeros(44100, np.float32), 44100, "ipod", "aac"), "silent"),
+    ],
+)
+def test_phone_and_browser_formats_that_cannot_be_used_get_a_message(make, message):
+    with pytest.raises(InputError, match=message):
+        load_audio(make())
+
+
+def test_a_container_without_sound_is_named():
+    import av
+
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as out:
+        stream = out.add_stream("mpeg4", rate=1)
+        stream.width = stream.height = 16
+        frame = av.VideoFrame.from_ndarray(np.zeros((16, 16, 3), np.uint8), format="rgb24")
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    with pytest.raises(InputError, match="no audio track"):
+        load_audio(buffer.getvalue())

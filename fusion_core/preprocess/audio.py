@@ -1,13 +1,15 @@
 """Any common audio file -> a canonical 1 s clip at 8 kHz -> a log-mel spectrogram.
 
-Decoding is soundfile's (libsndfile: WAV, FLAC, OGG/Vorbis, Opus, MP3), resampling and the mel
-filterbank are torchaudio's. The only piece written here is the silence trim: librosa's rule
+Decoding is soundfile's (libsndfile: WAV, FLAC, OGG/Vorbis, Opus, MP3), and for what phones and
+browsers send that libsndfile cannot open (M4A/AAC, WebM/Opus, AAC streams) PyAV's, which ships its
+own FFmpeg codecs; resampling and the mel filterbank are torchaudio's. The only piece written here is the silence trim: librosa's rule
 (frames more than ``SILENCE_TOP_DB`` below the loudest frame are silence) over torchaudio frames.
 """
 
 import io
 from functools import lru_cache
 
+import av
 import numpy as np
 import soundfile as sf
 import torch
@@ -53,15 +55,16 @@ def decode_audio(data: bytes) -> tuple[np.ndarray, int]:
         raise InputError(f"the audio file is {len(data) / 2**20:.1f} MiB; the limit is {MAX_AUDIO_BYTES // 2**20} MiB")
     try:
         info = sf.info(io.BytesIO(data))
+    except (sf.SoundFileError, RuntimeError, ValueError, EOFError) as error:
+        return _decode_with_av(data, str(error).split(":")[-1].strip() or type(error).__name__)
+    try:
         max_frames = int(MAX_AUDIO_SECONDS * info.samplerate)
         if info.frames > max_frames:
             raise InputError(_too_long(info.frames / info.samplerate))
         samples, sample_rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=True, frames=max_frames + 1)
-    except InputError:
-        raise
     except (sf.SoundFileError, RuntimeError, ValueError, EOFError) as error:
         reason = str(error).split(":")[-1].strip() or type(error).__name__
-        raise InputError(f"the file is not audio this app can read (WAV, FLAC, OGG, Opus, MP3): {reason}") from None
+        raise InputError(f"the file is not audio this app can read ({FORMATS}): {reason}") from None
     if len(samples) > max_frames:
         raise InputError(_too_long(len(samples) / sample_rate))
     if len(samples) == 0:
@@ -69,6 +72,49 @@ def decode_audio(data: bytes) -> tuple[np.ndarray, int]:
     if len(samples) < info.frames or _wav_is_truncated(data):
         raise InputError("the audio file is truncated: it ends before the length its header announces")
     return samples, sample_rate
+
+
+FORMATS = "WAV, FLAC, OGG, Opus, MP3, M4A/AAC, WebM"
+
+
+def _decode_with_av(data: bytes, first_reason: str) -> tuple[np.ndarray, int]:
+    """The first audio stream of a container libsndfile cannot open, decoded by FFmpeg (PyAV)."""
+    chunks = []
+    rate = 0
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            if not container.streams.audio:
+                raise InputError(f"the file holds no audio track (a {container.format.name} file); send a recording ({FORMATS})")
+            stream = container.streams.audio[0]
+            stream.thread_type = "NONE"  # one decoding thread: the server serves many sessions
+            decoded = 0
+            for frame in container.decode(stream):
+                rate = frame.sample_rate
+                if not rate:
+                    continue
+                block = frame.to_ndarray()
+                # Planar formats are (channels, samples); packed ones (1, samples * channels), interleaved.
+                channels = len(frame.layout.channels)
+                block = block.reshape(channels, -1) if frame.format.is_planar else block.reshape(-1, channels).T
+                chunks.append(_as_float(block).T)
+                decoded += block.shape[1]
+                if decoded > MAX_AUDIO_SECONDS * rate:
+                    raise InputError(_too_long(decoded / rate))
+    except InputError:
+        raise
+    except (av.FFmpegError, ValueError, EOFError, OSError) as error:
+        reason = first_reason if isinstance(error, av.InvalidDataError) else str(error).split(":")[-1].strip()
+        raise InputError(f"the file is not audio this app can read ({FORMATS}): {reason}") from None
+    if not chunks or not rate:
+        raise InputError("the audio file holds no samples")
+    return np.concatenate(chunks).astype(np.float32, copy=False), int(rate)
+
+
+def _as_float(block: np.ndarray) -> np.ndarray:
+    """Integer PCM scaled to [-1, 1]; float as it is."""
+    if np.issubdtype(block.dtype, np.integer):
+        return block.astype(np.float32) / float(np.iinfo(block.dtype).max)
+    return block.astype(np.float32)
 
 
 def _too_long(seconds: float) -> str:
