@@ -235,5 +235,5 @@ def test_a_container_without_sound_is_named():
         frame = av.VideoFrame.from_ndarray(np.zeros((16, 16, 3), np.uint8), format="rgb24")
         for packet in [*stream.encode(frame), *stream.encode(None)]:
             out.mux(packet)
-    with pytest.raises(InputError, match="no audio track"):
+    with pytest.raises(InputError, match="no sound track"):
         load_audio(buffer.getvalue())

@@ -22,6 +22,7 @@ SAMPLE_RATE = 8000
 CLIP_SAMPLES = 8000  # 1.0 s: 99.5% of FSDD recordings are shorter than 0.84 s once trimmed
 MAX_AUDIO_BYTES = 20 * 2**20  # 20 MiB
 MAX_AUDIO_SECONDS = 30.0
+MIN_SAMPLE_RATE = 4000  # Hz: below this no speech band survives (telephone audio is 8 kHz)
 SILENCE_TOP_DB = 35.0
 SILENCE_FLOOR_DBFS = -65.0  # a recording whose loudest frame is quieter than this is silent
 TARGET_RMS = 0.1  # -20 dBFS: playback level of canonical clips
@@ -84,7 +85,8 @@ def _decode_with_av(data: bytes, first_reason: str) -> tuple[np.ndarray, int]:
     try:
         with av.open(io.BytesIO(data), mode="r") as container:
             if not container.streams.audio:
-                raise InputError(f"the file holds no audio track (a {container.format.name} file); send a recording ({FORMATS})")
+                kind = container.format.long_name or container.format.name
+                raise InputError(f"the file holds no sound track (it reads as: {kind}); send a recording ({FORMATS})")
             stream = container.streams.audio[0]
             stream.thread_type = "NONE"  # one decoding thread: the server serves many sessions
             decoded = 0
@@ -139,6 +141,11 @@ def canonical_clip(samples: np.ndarray, sample_rate: int) -> torch.Tensor:
     """Samples (frames, channels) at any rate -> mono 8 kHz, trimmed, CLIP_SAMPLES long."""
     if not np.isfinite(samples).all():
         raise InputError("the audio contains NaN or infinite samples; re-export it from your recorder")
+    if sample_rate < MIN_SAMPLE_RATE:
+        raise InputError(
+            f"the recording's sample rate is {sample_rate} Hz; speech needs at least {MIN_SAMPLE_RATE} Hz "
+            "(phones record at 8-48 kHz): re-export it at a normal rate"
+        )
     wave = torch.from_numpy(np.ascontiguousarray(samples.mean(axis=1), dtype=np.float32))
     seconds = len(wave) / sample_rate
     if seconds * SAMPLE_RATE < TRIM_FRAME:  # shorter than one analysis frame: not a word, and nothing to measure
