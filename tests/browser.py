@@ -8,7 +8,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Optional, Sequence
+from typing import Iterator, Optional, Sequence, Tuple
 
 REPO = Path(__file__).resolve().parent.parent
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
@@ -28,7 +28,14 @@ def free_port() -> int:
 @contextmanager
 def served_app(timeout: float = 90.0) -> Iterator[str]:
     """``streamlit run app.py`` on a free port; yields its URL once /_stcore/health answers."""
-    port = free_port()
+    with app_server(timeout) as (url, _):
+        yield url
+
+
+@contextmanager
+def app_server(timeout: float = 90.0, port: Optional[int] = None) -> Iterator[Tuple[str, subprocess.Popen]]:
+    """The served app's URL and its process (for measuring its CPU and memory)."""
+    port = port or free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.headless", "true",
         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
@@ -46,7 +53,7 @@ def served_app(timeout: float = 90.0) -> Iterator[str]:
                 time.sleep(0.25)
         else:
             raise RuntimeError("the Streamlit server did not become healthy")
-        yield url
+        yield url, process
     finally:
         process.terminate()
         try:

@@ -1,0 +1,356 @@
+"""Load harness: real browser sessions against a served app, timed from a click to a settled page.
+
+N Playwright contexts (one Chromium, the way Streamlit's own load tests drive sessions) each repeat
+the flows a visitor does for T seconds:
+
+- ``playground-link``: open a Playground link to a random test pair;
+- ``playground-change``: on that page, click Random (a new pair), toggle a modality off and on;
+- ``explain``: open Explain for two methods on a random pair;
+- ``errors``: open Error analysis.
+
+A page counts as settled when Streamlit's script has finished the run the action caused
+(``data-test-script-state`` of the app goes running -> notRunning), no element is stale, and the
+flow's final content is there (every method's answer, every chart drawn, the table's caption). Every
+answer shown in the Playground is checked against ``fusion_core.predict`` on the same pair. The
+server's CPU seconds and resident memory (psutil) are sampled throughout.
+
+Usage: .venv/bin/python scripts/load_test.py [--sessions 10] [--seconds 60] [--flows all] [--json out.json]
+       .venv/bin/python scripts/load_test.py --churn 50     # sessions opened and closed in turn: memory growth
+       .venv/bin/python scripts/load_test.py --url http://host:port   # an app served elsewhere (no server metrics)
+"""
+
+import argparse
+import asyncio
+import json
+import random
+import re
+import statistics
+import sys
+import threading
+import time
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+import psutil  # noqa: E402
+
+from browser import CHROMIUM, CHROMIUM_FLAGS, app_server  # noqa: E402
+
+TASK = "digits-av"
+FLOWS = ("playground-link", "playground-change", "explain", "errors")
+EXPLAIN_METHODS = ("late", "concat")
+TIMEOUT_MS = 180_000
+
+# Counts finished runs: the app's script state going from "running" to "notRunning".
+WATCH_RUNS = """
+window.__runs = 0;
+new MutationObserver(records => {
+  for (const r of records) {
+    if (r.attributeName === 'data-test-script-state' && r.oldValue === 'running'
+        && r.target.getAttribute('data-test-script-state') === 'notRunning') window.__runs += 1;
+  }
+}).observe(document, {subtree: true, attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
+"""
+SETTLED = """
+([runs, cards, charts]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning' || window.__runs <= runs) return false;
+  if (document.querySelector('[data-stale="true"]')) return false;
+  const answers = [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')].filter(e => e.innerText.includes(' → '));
+  if (answers.length < cards) return false;
+  return document.querySelectorAll('[data-testid="stPlotlyChart"] svg.main-svg').length >= charts;
+}
+"""
+
+
+class Expected:
+    """What the library answers for a test pair: model -> label, with both modalities and with the image off."""
+
+    def __init__(self, data_dir: Path) -> None:
+        import torch
+
+        import fusion_core as fc
+
+        torch.set_num_threads(1)
+        self.fc = fc
+        self.task = fc.get_task(TASK)
+        self.test = self.task.load("test", data_dir)
+        self.models = list(fc.load_zoo(TASK))
+        self._cache: Dict[Tuple[int, bool], Dict[str, str]] = {}
+        self._lock = threading.Lock()
+
+    def labels(self, pair: int, image_on: bool = True) -> Dict[str, str]:
+        with self._lock:
+            if (pair, image_on) not in self._cache:
+                signals = {m: x[0] for m, x in self.test.subset([pair]).signals().items()}
+                off = () if image_on else ("image",)
+                answers = self.fc.predict(TASK, signals, off=off, device="cpu")
+                self._cache[(pair, image_on)] = {n: a.label for n, a in answers.items()}
+            return self._cache[(pair, image_on)]
+
+
+class Server:
+    """Samples the app process's CPU time and resident memory every second."""
+
+    def __init__(self, pid: Optional[int]) -> None:
+        self.process = psutil.Process(pid) if pid else None
+        self.samples: List[Tuple[float, float, float]] = []  # (seconds since start, cpu seconds, rss MB)
+        self._stop = threading.Event()
+        self._start = time.monotonic()
+
+    def cpu(self) -> float:
+        times = self.process.cpu_times()
+        return times.user + times.system
+
+    def sample(self) -> None:
+        if self.process:
+            self.samples.append((time.monotonic() - self._start, self.cpu(), self.process.memory_info().rss / 2**20))
+
+    def run(self) -> None:
+        while not self._stop.wait(1.0):
+            self.sample()
+
+    def __enter__(self) -> "Server":
+        self.sample()
+        threading.Thread(target=self.run, daemon=True).start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._stop.set()
+        self.sample()
+
+
+def answers_on(text: str) -> Dict[str, str]:
+    """model -> label from the Playground's result cards ('late → 7 (99%)')."""
+    return {m.group(1): m.group(2) for m in re.finditer(r"^([\w-]+) → (\S+) \(\d+%\)", text, re.M)}
+
+
+class Session:
+    def __init__(self, index: int, context, url: str, expected: Expected, results: List[dict], rng: random.Random) -> None:
+        self.index, self.context, self.url, self.expected, self.results, self.rng = index, context, url, expected, results, rng
+        self.page = None
+        self.pair: Optional[int] = None
+
+    async def settle(self, runs: int, cards: int = 0, charts: int = 0) -> None:
+        await self.page.wait_for_function(SETTLED, arg=[runs, cards, charts], timeout=TIMEOUT_MS, polling="raf")
+
+    async def runs(self) -> int:
+        return await self.page.evaluate("window.__runs")
+
+    async def timed(self, flow: str, action, check) -> None:
+        start = time.perf_counter()
+        error, mismatch = None, None
+        try:
+            await action()
+            seconds = time.perf_counter() - start
+            mismatch = await check()
+        except Exception as exc:  # noqa: BLE001  (a failed flow is counted, the session goes on)
+            seconds = time.perf_counter() - start
+            error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+            self.page = None
+        self.results.append({"session": self.index, "flow": flow, "seconds": seconds, "error": error, "mismatch": mismatch})
+
+    async def new_page(self) -> None:
+        if self.page is not None:
+            await self.page.close()
+        self.page = await self.context.new_page()
+
+    async def playground_link(self) -> None:
+        await self.new_page()
+        self.pair = self.rng.randrange(len(self.expected.test))
+        models = len(self.expected.models)
+
+        async def action():
+            await self.page.goto(f"{self.url}/playground?task={TASK}&pair={self.pair}")
+            await self.settle(0, cards=models, charts=models + 2)
+
+        await self.timed("playground-link", action, self.check_answers)
+
+    async def check_answers(self, image_on: bool = True) -> Optional[str]:
+        shown = answers_on(await self.page.inner_text('[data-testid="stMain"]'))
+        wanted = self.expected.labels(self.pair, image_on)
+        wrong = {n: (shown.get(n), label) for n, label in wanted.items() if n in shown and shown[n] != label}
+        missing = [n for n in wanted if n not in shown and (image_on or not n.endswith("image"))]
+        if wrong or missing:
+            return f"pair {self.pair} image_on={image_on}: shown vs library {wrong}, missing {missing}"
+        return None
+
+    async def playground_change(self) -> None:
+        if self.page is None or "/playground" not in self.page.url:
+            await self.playground_link()
+            if self.page is None:
+                return
+        models = len(self.expected.models)
+
+        async def random_pair():
+            runs = await self.runs()
+            await self.page.get_by_role("button", name="Random").click()
+            await self.settle(runs, cards=models)
+            self.pair = int(re.search(r"pair=(\d+)", self.page.url).group(1))
+
+        await self.timed("playground-change", random_pair, self.check_answers)
+        if self.page is None:
+            return
+        switch = self.page.get_by_text("image switched on", exact=True)
+
+        async def toggle():
+            runs = await self.runs()
+            await switch.click()
+            await self.settle(runs, cards=models)
+
+        await self.timed("playground-change", toggle, lambda: self.check_answers(image_on=False))
+        if self.page is not None:
+            await self.timed("playground-change", toggle, self.check_answers)
+
+    async def explain(self) -> None:
+        await self.new_page()
+        self.pair = self.rng.randrange(len(self.expected.test))
+        # Per method: a heatmap per modality and the Shapley bars.
+        charts = len(EXPLAIN_METHODS) * 3
+
+        async def action():
+            await self.page.goto(f"{self.url}/explain?task={TASK}&pair={self.pair}&methods={','.join(EXPLAIN_METHODS)}")
+            await self.settle(0, charts=charts)
+
+        async def check():
+            text = await self.page.inner_text('[data-testid="stMain"]')
+            return None if text.count("Convergence delta") >= len(EXPLAIN_METHODS) else "Explain finished without its attributions"
+
+        await self.timed("explain", action, check)
+
+    async def errors(self) -> None:
+        await self.new_page()
+
+        async def action():
+            await self.page.goto(f"{self.url}/errors?task={TASK}")
+            await self.settle(0)
+            await self.page.get_by_text(re.compile(r"correct on \d+ test pairs")).wait_for(timeout=TIMEOUT_MS)
+
+        async def check():
+            return None
+
+        await self.timed("errors", action, check)
+
+
+async def drive(url: str, sessions: int, seconds: float, flows: Tuple[str, ...], expected: Expected, seed: int) -> List[dict]:
+    from playwright.async_api import async_playwright
+
+    results: List[dict] = []
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        deadline = time.monotonic() + seconds
+
+        async def one(index: int) -> None:
+            context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+            await context.add_init_script(WATCH_RUNS)
+            session = Session(index, context, url, expected, results, random.Random(seed * 1000 + index))
+            try:
+                while time.monotonic() < deadline:
+                    flow = session.rng.choice(flows)
+                    await getattr(session, flow.replace("-", "_"))()
+            finally:
+                await context.close()
+
+        await asyncio.gather(*(one(i) for i in range(sessions)))
+        await browser.close()
+    return results
+
+
+async def churn(url: str, count: int, server: Server) -> List[float]:
+    """Open a session, load a Playground link, close it; ``count`` times in turn. RSS (MB) after each."""
+    from playwright.async_api import async_playwright
+
+    rss = []
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        for i in range(count):
+            context = await browser.new_context()
+            await context.add_init_script(WATCH_RUNS)
+            page = await context.new_page()
+            await page.goto(f"{url}/playground?task={TASK}&pair={i}")
+            await page.wait_for_function(SETTLED, arg=[0, 14, 0], timeout=TIMEOUT_MS, polling="raf")
+            await context.close()
+            await asyncio.sleep(0.5)
+            server.sample()
+            rss.append(server.samples[-1][2])
+        await browser.close()
+    return rss
+
+
+def percentile(values: List[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def summarise(results: List[dict], server: Server, seconds: float) -> dict:
+    flows = {}
+    for flow in FLOWS:
+        rows = [r for r in results if r["flow"] == flow]
+        ok = [r["seconds"] for r in rows if not r["error"]]
+        if rows:
+            flows[flow] = {
+                "views": len(rows),
+                "p50_s": round(statistics.median(ok), 3) if ok else None,
+                "p95_s": round(percentile(ok, 0.95), 3) if ok else None,
+                "errors": sum(bool(r["error"]) for r in rows),
+                "mismatches": sum(bool(r["mismatch"]) for r in rows),
+            }
+    out = {"flows": flows, "views": len(results), "seconds": seconds}
+    if server.process and len(server.samples) >= 2:
+        cpu = server.samples[-1][1] - server.samples[0][1]
+        out["server_cpu_s"] = round(cpu, 2)
+        out["server_cpu_s_per_view"] = round(cpu / max(1, len(results)), 3)
+        out["rss_mb"] = {"start": round(server.samples[0][2]), "max": round(max(s[2] for s in server.samples)), "end": round(server.samples[-1][2])}
+        out["rss_timeline"] = [(round(t), round(rss)) for t, _, rss in server.samples]
+    out["problems"] = [r for r in results if r["error"] or r["mismatch"]][:20]
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=1)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--flows", default="all", help=f"comma-separated, of: {', '.join(FLOWS)}")
+    parser.add_argument("--churn", type=int, default=0, help="instead: open and close this many sessions in turn")
+    parser.add_argument("--url", help="an app already served elsewhere (no server CPU or memory then)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", help="write the results here")
+    args = parser.parse_args()
+    flows = FLOWS if args.flows == "all" else tuple(args.flows.split(","))
+    from fusion_core.data import resolve_data_dir
+
+    expected = Expected(resolve_data_dir())
+    with (nullcontext((args.url, None)) if args.url else app_server()) as (url, process):
+        with Server(process.pid if process else None) as server:
+            if args.churn:
+                rss = asyncio.run(churn(url, args.churn, server))
+                summary = {"churn_sessions": args.churn, "rss_mb_after_each": [round(r) for r in rss],
+                           "rss_growth_mb": round(rss[-1] - server.samples[0][2]) if rss else None}
+            else:
+                start = time.monotonic()
+                results = asyncio.run(drive(url, args.sessions, args.seconds, flows, expected, args.seed))
+                summary = summarise(results, server, round(time.monotonic() - start, 1))
+    summary["settings"] = {"sessions": args.sessions, "seconds": args.seconds, "flows": list(flows), "task": TASK,
+                           "cpus": psutil.cpu_count(), "seed": args.seed}
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary, indent=1) + "\n")
+    if "flows" in summary:
+        print(f"{args.sessions} session(s), {summary['seconds']} s, {summary['views']} views")
+        print(f"{'flow':<20}{'views':>6}{'p50 s':>8}{'p95 s':>8}{'errors':>8}{'wrong':>7}")
+        for flow, r in summary["flows"].items():
+            print(f"{flow:<20}{r['views']:>6}{r['p50_s'] or 0:>8.2f}{r['p95_s'] or 0:>8.2f}{r['errors']:>8}{r['mismatches']:>7}")
+        if "server_cpu_s_per_view" in summary:
+            print(f"server CPU {summary['server_cpu_s']} s, {summary['server_cpu_s_per_view']} s per view; RSS {summary['rss_mb']} MB")
+        for problem in summary["problems"][:5]:
+            print("problem:", problem)
+    else:
+        print(f"{args.churn} sessions opened and closed: RSS grew {summary['rss_growth_mb']} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
