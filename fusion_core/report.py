@@ -6,9 +6,11 @@ from typing import Dict, List, Optional, Sequence
 import torch
 
 from .analysis import EMAP_PAIRS, emap, interaction_shares, perceptual_scores
+from .batch import clean_batch
 from .bench import model_speed
 from .evaluation import ROBUSTNESS_PAIRS, evaluate_models, modality_subsets, subset_key
 from .loso import leave_one_group_out
+from .predictions import compute_answers, write_answers
 from .pretrained import list_pretrained, load_pretrained, read_card, task_dir, write_card
 from .profile import compute_profile, meaning, read_profile, write_profile
 from .tasks import Task
@@ -58,6 +60,7 @@ def _test_metrics(
         speed = model_speed(model.cpu(), probe, torch.device("cpu"))
         metrics[name]["latency_ms_cpu"] = speed["latency_ms"]
         metrics[name]["throughput_pairs_s_cpu"] = speed["throughput_pairs_s"]
+    write_answers(task.name, compute_answers(models, clean_batch(task, test), device), test.labels, root)
     for name, scores in perceptual_scores(task, models, test, device).items():
         metrics[name]["perceptual_score"] = scores
     if len(task.modality_names) == 2:
@@ -112,6 +115,7 @@ def write_readme(task: Task, root: Path) -> Path:
             f"{first['robustness_pairs']} test pairs.",
             "",
         ]
+        lines += _strata_tables(task, cards)
         lines += _robustness_table(task, cards)
         lines += _usage_table(task, cards)
         lines += ["", "## Accuracy (%) against corruption level", ""]
@@ -138,6 +142,34 @@ def write_readme(task: Task, root: Path) -> Path:
     path = task_dir(task.name, root) / "README.md"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def _strata_tables(task: Task, cards: List[Dict]) -> List[str]:
+    """Accuracy (%) per stratum value (e.g. question type), with every modality on and with each subset."""
+    strata = cards[0]["metrics"].get("strata", {})
+    lines = []
+    for stratum, by_subset in strata.items():
+        values = list(next(iter(by_subset.values())))
+        subsets = list(by_subset)
+        full = subset_key(task.modality_names)
+        lines += [
+            "",
+            f"## Accuracy (%) by {stratum}",
+            "",
+            f"With every modality on; then, for each other subset of modalities, its mean over the {stratum}s.",
+            "",
+            "| model | " + " | ".join(values) + " | " + " | ".join(f"{s} only" for s in subsets if s != full) + " |",
+            "|---|" + "---:|" * (len(values) + len(subsets) - 1),
+        ]
+        for c in cards:
+            mine = c["metrics"].get("strata", {}).get(stratum, {})
+            cells = [_pct(mine.get(full, {}).get(v)) for v in values]
+            for s in subsets:
+                if s != full:
+                    scores = list(mine.get(s, {}).values())
+                    cells.append(_pct(sum(scores) / len(scores)) if scores else "-")
+            lines.append(f"| {c['name']} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _robustness_table(task: Task, cards: List[Dict]) -> List[str]:

@@ -6,7 +6,7 @@ import torch
 
 from fusion_core.errors import FusionLabError
 from fusion_core.tasks import get_task
-from ui.resources import test_probabilities, test_set
+from ui.resources import test_answers, test_set
 from ui.state import require_app, set_value
 
 require_app()
@@ -15,15 +15,15 @@ st.title("Error analysis")
 device = st.session_state["device"]
 try:
     data = test_set(task.name).data
-    probabilities = test_probabilities(task.name, device)
+    answers = test_answers(task.name, device)
 except FusionLabError as error:
     st.error(f"The test set is not available: {error}", icon=":material/dataset:")
     st.stop()
 
-names = list(probabilities)
+names = list(answers)
 labels = data.labels
-predicted = {n: p.argmax(1) for n, p in probabilities.items()}
-confidence = {n: p.max(1).values for n, p in probabilities.items()}
+predicted = {n: answers[n][0] for n in names}
+confidence = {n: answers[n][1] for n in names}
 stacked = torch.stack([predicted[n] for n in names])
 disagree = (stacked != stacked[0]).any(dim=0)
 correct_count = (stacked == labels).sum(dim=0)

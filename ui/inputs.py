@@ -117,10 +117,10 @@ def pair_widget(task: Task) -> None:
 
 
 def next_disagreement(task_name: str, after: int) -> int:
-    from .resources import test_probabilities
+    from .resources import test_answers
 
     device = st.session_state.get("device", "cpu")
-    predictions = torch.stack([p.argmax(1) for p in test_probabilities(task_name, device).values()])
+    predictions = torch.stack([predicted for predicted, _ in test_answers(task_name, device).values()])
     disagree = torch.nonzero((predictions != predictions[0]).any(dim=0)).flatten().tolist()
     if not disagree:
         return after

@@ -1,7 +1,8 @@
 """Heavy objects, loaded once per server process and shared by every session (read-only)."""
 
+import threading
 from dataclasses import dataclass
-from typing import Dict
+from typing import Dict, Optional
 
 import streamlit as st
 import torch
@@ -12,7 +13,7 @@ from fusion_core.fusions import FusionModel
 from fusion_core.pretrained import list_pretrained, load_pretrained, read_card
 from fusion_core.tasks import PairedData, get_task
 from fusion_core.batch import Batch, clean_batch
-from fusion_core.training import predict_logits
+from fusion_core.predictions import Answers, compute_answers, read_answers
 from fusion_core.corruptions import list_corruptions
 from fusion_core.inference import apply_corruptions, model_inputs, predict_all
 from fusion_core.zoo import probe_signals
@@ -70,24 +71,39 @@ def cards(task_name: str) -> Dict[str, dict]:
     return {name: read_card(task_name, name) for name in list_pretrained(task_name)}
 
 
-@dataclass
 class TestSet:
-    data: PairedData
-    batch: Batch  # clean model inputs of every pair
+    """The test pairs, and their clean model inputs made on first use (only pages that run models need them)."""
+
+    def __init__(self, task_name: str, data: PairedData) -> None:
+        self.task_name = task_name
+        self.data = data
+        self._batch: Optional[Batch] = None
+        self._lock = threading.Lock()
+
+    @property
+    def batch(self) -> Batch:
+        with self._lock:  # sessions share this object: featurize once
+            if self._batch is None:
+                self._batch = clean_batch(get_task(self.task_name), self.data)
+            return self._batch
 
 
 @st.cache_resource(show_spinner="Loading the test pairs (once per server)...")
 def test_set(task_name: str) -> TestSet:
-    task = get_task(task_name)
-    data = task.load("test", resolve_data_dir())
-    return TestSet(data, clean_batch(task, data))
+    return TestSet(task_name, get_task(task_name).load("test", resolve_data_dir()))
 
 
-@st.cache_resource(show_spinner="Running every model on the test set (once per server)...")
-def test_probabilities(task_name: str, device: str) -> Dict[str, torch.Tensor]:
-    """model -> (pairs, classes) probabilities on the clean test set."""
-    batch = test_set(task_name).batch
-    return {
-        name: torch.softmax(predict_logits(model, batch, torch.device(device)), dim=1)
-        for name, model in load_zoo(task_name, device).models.items()
-    }
+@st.cache_resource(show_spinner="Running the models on the test set (once per server)...")
+def test_answers(task_name: str, device: str) -> Dict[str, Answers]:
+    """model -> (predicted class, its probability) on every clean test pair.
+
+    Read from the answers shipped beside the cards (``fusion_core.predictions``), so a first visit
+    does not wait for the zoo to run; a model whose stored answers are missing or stale is run here.
+    """
+    data = test_set(task_name).data
+    models = load_zoo(task_name, device).models
+    answers = read_answers(task_name, data.labels)
+    missing = {name: model for name, model in models.items() if name not in answers}
+    if missing:
+        answers.update(compute_answers(missing, test_set(task_name).batch, torch.device(device)))
+    return {name: answers[name] for name in models}
