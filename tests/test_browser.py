@@ -183,11 +183,54 @@ def test_record_through_a_fake_microphone(playwright, app_url, data_dir, tmp_pat
         browser.close()
 
 
-@pytest.mark.parametrize("path, heading", [("", "FusionLab"), ("compare", "Compare"), ("errors", "Error analysis"), ("learn", "Learn")])
-def test_the_other_pages_render(page, app_url, path, heading):
-    open_page(page, f"{app_url}/{path}", heading)
+def rendered_charts(page, count: int) -> None:
+    """Wait until ``count`` Plotly charts have drawn (their SVG is in place), not only their placeholders."""
+    expect(page.locator('[data-testid="stPlotlyChart"] .main-svg').first).to_be_visible(timeout=120_000)
+    page.wait_for_function(
+        "n => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] svg.main-svg').length >= n", arg=count, timeout=120_000
+    )
+
+
+def test_home_shows_the_task_and_its_profile(page, app_url):
+    open_page(page, f"{app_url}/", "FusionLab")
+    expect(page.get_by_text("Rule:")).to_be_visible()
+    rendered_charts(page, 1)  # the information profile
+    expect(page.get_by_text("Partial information decomposition").first).to_be_visible()
     assert page.locator('[data-testid="stException"]').count() == 0
-    shoot(page, f"page-{path or 'home'}")
+    wait_idle(page)
+    shoot(page, "page-home")
+
+
+def test_compare_shows_the_grid_the_table_and_the_curves(page, app_url):
+    open_page(page, f"{app_url}/compare", "Compare")
+    rendered_charts(page, 4)  # profile, methods x tasks grid, robustness curves, perceptual score (EMAP follows)
+    table = page.locator('[data-testid="stDataFrame"]').first
+    expect(table).to_be_visible()
+    expect(page.get_by_text("Running every model")).to_have_count(0)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    wait_idle(page)
+    shoot(page, "page-compare")
+
+
+def test_error_analysis_shows_the_confusion_matrix_and_the_pairs(page, app_url):
+    open_page(page, f"{app_url}/errors", "Error analysis")
+    caption = page.get_by_text(re.compile(r"late: \d+\.\d+% correct on 5000 test pairs"))
+    expect(caption).to_be_visible(timeout=120_000)
+    accuracy = float(re.search(r"(\d+\.\d+)%", caption.inner_text()).group(1))
+    assert accuracy == pytest.approx(100 * read_card("digits-av", "late")["metrics"]["accuracy"], abs=0.01)
+    expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(2, timeout=60_000)  # the matrix and the pair list
+    assert page.locator('[data-testid="stException"]').count() == 0
+    wait_idle(page)
+    shoot(page, "page-errors")
+
+
+def test_learn_shows_the_walkthrough_and_a_method(page, app_url):
+    open_page(page, f"{app_url}/learn", "Learn")
+    expect(page.get_by_role("heading", name="Walkthrough: the same pairs, 3 rules")).to_be_visible()
+    expect(page.get_by_text("Helps when").first).to_be_visible()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    wait_idle(page)
+    shoot(page, "page-learn")
 
 
 def test_the_three_rules_walkthrough(page, app_url):
