@@ -28,6 +28,7 @@ from .evaluation import only
 from .batch import clean_batch
 from .training import predict_logits
 
+COVERED_SHARE = 0.8  # below this share of H(label) explained by the summaries, the profile is flagged as partial
 DOMINANT_SHARE = 0.5  # a term holding at least this share of I(Y; X1, X2) names the task's kind
 
 
@@ -108,7 +109,15 @@ def shares(profile: Dict[str, Any]) -> Dict[str, float]:
 
 
 def meaning(profile: Dict[str, Any]) -> str:
-    """One line on what the profile means for fusion."""
+    """One line on what the profile means for fusion (with a warning when the inputs' summaries miss much of the label)."""
+    bits = profile["bits"]
+    if bits["total"] < COVERED_SHARE * bits["label_entropy"]:
+        kind, _ = max(shares(profile).items(), key=lambda item: item[1])
+        return (
+            f"Read with care: the inputs' discrete summaries explain only {bits['total']:.2f} of the label's "
+            f"{bits['label_entropy']:.2f} bits, so this profile cannot see what they lose (models that score higher "
+            f"than the summaries allow use it). Of what they explain, most is {kind.replace('unique ', 'unique to the ')}."
+        )
     share = shares(profile)
     kind, top = max(share.items(), key=lambda item: item[1])
     first, second = profile["modalities"]
