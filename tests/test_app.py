@@ -234,6 +234,18 @@ def test_learn_walkthrough_switches_the_task_and_sets_up_the_playground():
     assert "late" in at.session_state["methods"] and "unimodal-image" in at.session_state["methods"]
 
 
+def test_learn_shows_why_late_fusion_cannot_answer_relational_questions():
+    at = start("pages/learn.py", task="shapes-vqa")
+    assert "Walkthrough: what late fusion cannot answer on shapes-vqa" in "\n".join(h.value for h in at.subheader)
+    by_relation = next(d.value for d in at.dataframe if "relational" in d.value.index)
+    best = [c for c in by_relation.columns if c != "late" and not c.startswith("unimodal")][0]
+    assert by_relation.loc["non-relational", best] > 0.98 > by_relation.loc["non-relational", "late"]
+    assert any("EMAP" in c.value for c in at.caption)
+    at.button(key="learn.task.shapes-vqa").click().run()
+    assert not at.exception
+    assert at.session_state["task"] == "shapes-vqa" and "late" in at.session_state["methods"]
+
+
 def test_a_typed_question_about_a_test_scene():
     """shapes-vqa: type a question; the scene's true answer is computed from the generator's object list."""
     at = start("pages/playground.py", task="shapes-vqa", pair="4")

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from fusion_core.evaluation import subset_key
 from fusion_core.pretrained import list_pretrained
 from fusion_core.runner import ZooRunner
 from fusion_core.tasks import Task, get_task, list_tasks
@@ -91,7 +92,7 @@ def task_walkthrough(task: Task) -> None:
     scores = accuracies(task.name)
     best = best_fusion(scores)
     best_metrics = all_cards[best]["metrics"]
-    every = "+".join(task.modality_names)
+    every = subset_key(task.modality_names)
     with st.container(border=True):
         st.subheader(f"Walkthrough: what late fusion cannot answer on {task.name}")
         st.caption(task.lesson)
