@@ -59,8 +59,12 @@ def evaluate_models(
     robustness_pairs: Optional[int] = ROBUSTNESS_PAIRS,
     levels: Sequence[float] = LEVELS,
     progress: Optional[Callable[[float, str], None]] = None,
+    reference: Optional[Dict[str, Dict[str, List[float]]]] = None,
 ) -> Dict[str, Dict]:
     """Test metrics of every model: name -> {accuracy, subsets, corruption curves, robustness}.
+
+    ``reference``: the corruption curves of REFERENCE_MODEL when it is not among ``models`` (read from
+    its card), so that effective robustness keeps one baseline however many models are evaluated.
 
     Args:
         test: the test pairs (``task.load("test", data_dir)``).
@@ -111,13 +115,14 @@ def evaluate_models(
     for name in models:
         metrics[name]["robustness_pairs"] = len(rows)
         metrics[name]["levels"] = list(levels)
-        metrics[name]["robustness"] = _robustness(metrics, name)
+        metrics[name]["robustness"] = _robustness(metrics, name, reference)
     return metrics
 
 
-def _robustness(metrics: Dict[str, Dict], name: str) -> Dict[str, Dict[str, float]]:
+def _robustness(metrics: Dict[str, Dict], name: str, reference: Optional[Dict] = None) -> Dict[str, Dict[str, float]]:
     """Per modality: mean relative and effective robustness over its corruptions."""
-    reference = metrics.get(REFERENCE_MODEL, metrics[name])["corruption"]
+    if REFERENCE_MODEL in metrics or reference is None:
+        reference = metrics.get(REFERENCE_MODEL, metrics[name])["corruption"]
     out = {}
     for modality, curves in metrics[name]["corruption"].items():
         relative = [relative_robustness(c) for c in curves.values()]

@@ -8,7 +8,7 @@ import torch
 from .analysis import EMAP_PAIRS, emap, interaction_shares, perceptual_scores
 from .batch import clean_batch
 from .bench import model_speed
-from .evaluation import ROBUSTNESS_PAIRS, evaluate_models, modality_subsets, subset_key
+from .evaluation import REFERENCE_MODEL, ROBUSTNESS_PAIRS, evaluate_models, modality_subsets, subset_key
 from .loso import leave_one_group_out
 from .predictions import compute_answers, write_answers
 from .pretrained import list_pretrained, load_pretrained, read_card, task_dir, write_card
@@ -54,7 +54,10 @@ def _test_metrics(
 ) -> Dict[str, Dict]:
     models = {n: load_pretrained(task.name, n, device, root=root)[0] for n in names}
     test = task.load("test", data_dir)
-    metrics = evaluate_models(task, models, test, device, robustness_pairs or ROBUSTNESS_PAIRS)
+    reference = None
+    if REFERENCE_MODEL not in models and REFERENCE_MODEL in list_pretrained(task.name, root):
+        reference = read_card(task.name, REFERENCE_MODEL, root).get("metrics", {}).get("corruption")
+    metrics = evaluate_models(task, models, test, device, robustness_pairs or ROBUSTNESS_PAIRS, reference=reference)
     probe = task.featurize(probe_signals(task, 1))
     for name, model in models.items():
         speed = model_speed(model.cpu(), probe, torch.device("cpu"))
@@ -107,6 +110,9 @@ def write_readme(task: Task, root: Path) -> Path:
         lines += [
             "",
             f"{first['test_pairs']} test pairs. Every model was trained as its card's `training` says.",
+        ]
+        lines += _strata_tables(task, cards)
+        lines += [
             "",
             "## Robustness: one modality corrupted, the other clean",
             "",
@@ -115,7 +121,6 @@ def write_readme(task: Task, root: Path) -> Path:
             f"{first['robustness_pairs']} test pairs.",
             "",
         ]
-        lines += _strata_tables(task, cards)
         lines += _robustness_table(task, cards)
         lines += _usage_table(task, cards)
         lines += ["", "## Accuracy (%) against corruption level", ""]
@@ -150,7 +155,7 @@ def _strata_tables(task: Task, cards: List[Dict]) -> List[str]:
     lines = []
     for stratum, by_subset in strata.items():
         values = list(next(iter(by_subset.values())))
-        subsets = list(by_subset)
+        subsets = [subset_key(s) for s in modality_subsets(task.modality_names)]
         full = subset_key(task.modality_names)
         lines += [
             "",
