@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
+import numpy as np
 import torch
 
 from .errors import InputError
@@ -128,11 +129,13 @@ def _gradient_shap(forward, inputs, baselines, target, params, layouts):
     # Baseline distribution: the "nothing" baseline and points between it and the input.
     mixes = torch.linspace(0.0, 0.5, 4)
     distribution = tuple(torch.cat([b + w * (x - b) for w in mixes]) for x, b in zip(inputs, baselines))
-    # GradientSHAP samples from torch's global generator: seed it so the same request gives the same
-    # answer, under a lock so that explanations running in other threads cannot draw in between.
+    # GradientSHAP samples from torch's global generator (the noise) and numpy's (which baseline, and
+    # where between it and the input): seed both so the same request gives the same answer, under a
+    # lock so that explanations running in other threads cannot draw in between.
     with _GLOBAL_RNG:
-        generator_state = torch.random.get_rng_state()
+        generator_state, numpy_state = torch.random.get_rng_state(), np.random.get_state()
         torch.manual_seed(0)
+        np.random.seed(0)
         try:
             attributions, delta = _captum().GradientShap(forward).attribute(
                 inputs, baselines=distribution, target=target, n_samples=int(params["n_samples"]),
@@ -140,6 +143,7 @@ def _gradient_shap(forward, inputs, baselines, target, params, layouts):
             )
         finally:
             torch.random.set_rng_state(generator_state)
+            np.random.set_state(numpy_state)
     return attributions, delta.mean().reshape(1)
 
 

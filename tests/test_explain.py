@@ -140,7 +140,10 @@ VQA = get_task("shapes-vqa")
 
 
 def test_question_words_get_attributions_without_hooks_and_threads_match_the_serial_answers():
-    """A shared shapes-vqa model explained from four threads at once, every attribution method, exactly as one at a time."""
+    """A shared shapes-vqa model explained from four threads at once, every attribution method, exactly as one at a time.
+
+    GradientSHAP is stochastic: each request seeds torch's and numpy's generators under one lock.
+    """
     torch.manual_seed(0)
     model = create_fusion("attention", VQA.encoder_specs(), len(VQA.labels)).eval().requires_grad_(False)
     signals = probe_signals(VQA, 4)
