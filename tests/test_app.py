@@ -256,8 +256,8 @@ def test_a_typed_question_about_a_test_scene():
     assert truth in ("yes", "no")
     for name in list_pretrained("shapes-vqa"):
         assert f"**{name}** →" in texts(at)
-    at.selectbox(key="type.question").set_value("Is the red blob on the lfet?").run()
-    assert any("'blob'" in e.value and "did you mean 'left'" in e.value for e in at.error)
+    # A typed question that is not one of the offered options cannot be set through AppTest (its selectbox
+    # model accepts listed options only): the browser test types one with unknown words and reads the message.
 
 
 def test_a_new_scene_keeps_the_question():

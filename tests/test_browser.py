@@ -253,7 +253,7 @@ def test_the_three_rules_walkthrough(page, app_url):
 def test_type_a_question_about_a_scene_and_see_every_method_answer(page, app_url):
     open_page(page, f"{app_url}/playground?task=shapes-vqa&pair=2", "Playground")
     choose_source(page, "question", "type")
-    box = page.get_by_label("Type a question, or pick one")
+    box = page.get_by_role("combobox", name="Type a question, or pick one")
     box.click()
     page.keyboard.type("What shape is the object farthest from the blue object?")
     page.keyboard.press("Enter")
@@ -265,3 +265,11 @@ def test_type_a_question_about_a_scene_and_see_every_method_answer(page, app_url
     assert "what shape is the object farthest from the blue object" in page.content()
     wait_idle(page)
     shoot(page, "playground-vqa-typed")
+    box.click()
+    page.keyboard.type("Is the red blob on the lfet?")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    error = page.locator('[data-testid="stAlertContentError"]').first
+    expect(error).to_contain_text("'blob'", timeout=60_000)
+    expect(error).to_contain_text("did you mean 'left'")
+    shoot(page, "playground-vqa-unknown-words")
