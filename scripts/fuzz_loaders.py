@@ -11,6 +11,7 @@ Usage: .venv/bin/pip install -r requirements-fuzz.txt
 """
 
 import argparse
+import hashlib
 import io
 import subprocess
 import sys
@@ -102,14 +103,19 @@ def fuzz(loader: str, corpus: Path, seconds: int, timeout: int, rss_mb: int) -> 
         "question": get_task("shapes-vqa").modality("question").load,
     }[loader]
 
+    findings = REGRESSIONS / loader
+    findings.mkdir(parents=True, exist_ok=True)
+
     def target(data: bytes) -> None:
         try:
             load(data)
         except InputError:
             pass  # the contract: a message for the person
+        except Exception:
+            # Kept here as well as by libFuzzer (whose crash file needs sanitizer hooks a Python build may lack).
+            (findings / f"crash-{hashlib.sha256(data).hexdigest()[:16]}").write_bytes(data)
+            raise
 
-    findings = REGRESSIONS / loader
-    findings.mkdir(parents=True, exist_ok=True)
     atheris.Setup(
         [sys.argv[0], str(corpus), f"-max_total_time={seconds}", f"-timeout={timeout}", f"-rss_limit_mb={rss_mb}",
          f"-artifact_prefix={findings}/", "-max_len=262144", "-print_final_stats=1"],

@@ -161,6 +161,9 @@ AUDIO_CASES: List[Tuple[str, Callable[[], bytes], str]] = [
     ("8-bit unsigned WAV", lambda: encode_audio(voice(8000), 8000, "WAV", "PCM_U8"), "ok"),
     ("u-law WAV", lambda: encode_audio(voice(8000), 8000, "WAV", "ULAW"), "ok"),
     ("double WAV", lambda: encode_audio(voice(22_050), 22_050, "WAV", "DOUBLE"), "ok"),
+    # Found by scripts/fuzz_loaders.py: float samples far beyond full scale overflowed the power to inf.
+    ("float WAV at 1e30", lambda: encode_audio(voice(8000) * 1e30, 8000, "WAV", "FLOAT"), "ok"),
+    ("float WAV at 3e38", lambda: encode_audio(voice(8000) * 3e38, 8000, "WAV", "FLOAT"), "ok"),
     ("clipped at full scale", lambda: encode_audio(np.clip(voice(8000) * 40, -1, 1), 8000), "ok"),
     ("OGG Vorbis", lambda: encode_audio(voice(22_050), 22_050, "OGG", "VORBIS"), "ok"),
     ("silence", lambda: encode_audio(np.zeros((8000, 1), np.float32), 8000), "silent"),

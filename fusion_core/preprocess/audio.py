@@ -147,6 +147,9 @@ def canonical_clip(samples: np.ndarray, sample_rate: int) -> torch.Tensor:
             "(phones record at 8-48 kHz): re-export it at a normal rate"
         )
     wave = torch.from_numpy(np.ascontiguousarray(samples.mean(axis=1), dtype=np.float32))
+    peak = float(wave.abs().max()) if wave.numel() else 0.0
+    if peak > 1.0:  # float files may exceed full scale (even by 1e30): bring the peak to 1 before measuring power
+        wave = wave / peak
     seconds = len(wave) / sample_rate
     if seconds * SAMPLE_RATE < TRIM_FRAME:  # shorter than one analysis frame: not a word, and nothing to measure
         raise InputError(
