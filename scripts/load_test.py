@@ -187,9 +187,14 @@ class Session:
         models = len(self.expected.models)
 
         async def random_pair():
-            runs = await self.runs()
+            before = self.page.url
             await self.page.get_by_role("button", name="Random").click()
-            await self.settle(runs, cards=models)
+            # The click's run puts the new pair in the address bar before it draws the answers: wait for
+            # that, then for the run that carries it to finish.
+            await self.page.wait_for_function("old => location.href !== old", arg=before, timeout=TIMEOUT_MS)
+            running = await self.page.get_attribute('[data-testid="stApp"]', "data-test-script-state") == "running"
+            runs = await self.runs()
+            await self.settle(runs if running else runs - 1, cards=models)
             self.pair = int(re.search(r"pair=(\d+)", self.page.url).group(1))
 
         await self.timed("playground-change", random_pair, self.check_answers)
