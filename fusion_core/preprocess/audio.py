@@ -9,7 +9,6 @@ own FFmpeg codecs; resampling and the mel filterbank are torchaudio's. The only 
 import io
 from functools import lru_cache
 
-import av
 import numpy as np
 import soundfile as sf
 import torch
@@ -80,6 +79,7 @@ FORMATS = "WAV, FLAC, OGG, Opus, MP3, M4A/AAC, WebM"
 
 def _decode_with_av(data: bytes, first_reason: str) -> tuple[np.ndarray, int]:
     """The first audio stream of a container libsndfile cannot open, decoded by FFmpeg (PyAV)."""
+    import av  # 0.2 s to import: only for the uploads libsndfile cannot read, not at every start-up
     chunks = []
     rate = 0
     try:
