@@ -39,7 +39,7 @@ with grid_column:
             subsets_measured = card.get("metrics", {}).get("subsets") or {}
             every = subset_key(get_task(other).modality_names)
             for key, value in subsets_measured.items():
-                column = f"{other}<br>{'both' if key == every else key + ' only'}"
+                column = f"{other} · {'both' if key == every else key + ' only'}"
                 grid.setdefault(name, {})[column] = value
     if grid:
         st.plotly_chart(task_grid(grid, height=90 + 26 * len(grid)), key="compare.grid", config={"displayModeBar": False})

@@ -136,6 +136,7 @@ def task_grid(values: Mapping[str, Mapping[str, Optional[float]]], height: int =
     figure = go.Figure(go.Heatmap(z=z, x=columns, y=rows, text=text, texttemplate="%{text}", colorscale="RdYlGn",
                                   zmin=0.0, zmax=1.0, colorbar=dict(title="acc", tickformat=".0%"),
                                   hovertemplate="%{y}<br>%{x}<br>accuracy %{z:.2%}<extra></extra>"))
-    figure.update_layout(height=height, yaxis=dict(autorange="reversed"), xaxis=dict(side="top", tickangle=0),
-                         margin=dict(l=8, r=8, t=60, b=8))
+    # Column names ("digits-unique · audio only") are long: slanted, with room above for them.
+    figure.update_layout(height=height + 90, yaxis=dict(autorange="reversed"), xaxis=dict(side="top", tickangle=-55),
+                         margin=dict(l=8, r=8, t=150, b=8))
     return figure
