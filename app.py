@@ -5,11 +5,12 @@ Run with ``streamlit run app.py``. Pages live in pages/; every computation is in
 
 import streamlit as st
 
-from fusion_core.device import describe_device, pick_device
+from fusion_core.device import configure_threads, describe_device, pick_device
 from fusion_core.tasks import get_task
 from ui.state import init_state, link_notes, show_error, write_query_params
 
 st.set_page_config(page_title="FusionLab", page_icon=":material/hub:", layout="wide")
+configure_threads()  # once per server process (cached), before any model runs
 st.session_state["_in_app"] = True  # pages check it: see ui.state.require_app
 init_state()
 
