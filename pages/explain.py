@@ -11,7 +11,7 @@ from fusion_core.pretrained import list_pretrained
 from fusion_core.tasks import get_task
 from ui.charts import shapley_bars
 from ui.inputs import corrupted, current_signals, true_label
-from ui.resources import cards, zoo
+from ui.resources import cards, remote_zoo, zoo
 from ui.state import bound, require_app, show_error
 from ui.views import show_attribution
 
@@ -66,14 +66,18 @@ inputs = {m: x.to(device) for m, x in model_inputs(task, damaged, enabled).items
 target = None if target_choice == "the predicted class" else task.labels.index(target_choice)
 
 results = {}
+server = remote_zoo()
 progress = st.progress(0.0, text="explaining...")
 for index, name in enumerate(names):
     progress.progress(index / len(names), text=f"explaining {name}...")
     try:
-        results[name] = (
-            explain(models[name], task, inputs, method.name, params, target),
-            modality_shapley(models[name], inputs, target),
-        )
+        if server is not None:
+            results[name] = server.explain(task, name, inputs, method.name, params, target)
+        else:
+            results[name] = (
+                explain(models[name], task, inputs, method.name, params, target),
+                modality_shapley(models[name], inputs, target),
+            )
     except FusionLabError as error:
         results[name] = error
     except Exception as error:  # noqa: BLE001

@@ -13,7 +13,7 @@ from fusion_core.pretrained import list_pretrained
 from fusion_core.tasks import get_task
 from ui.charts import probability_bars
 from ui.inputs import corrupted, current_signals, new_input_widget, pair_widget, source_widget, true_label
-from ui.resources import zoo
+from ui.resources import remote_zoo, zoo
 from ui.state import bound, require_app, show_error
 from ui.views import show_signal
 
@@ -67,7 +67,11 @@ methods = [n for n in methods if n in models]
 try:
     start = time.perf_counter()
     inputs = model_inputs(task, damaged, enabled)
-    predictions = predict_all(task, {n: models[n] for n in methods}, inputs, device)
+    server = remote_zoo()
+    if server is not None:
+        predictions = server.predict(task, inputs, methods)
+    else:
+        predictions = predict_all(task, {n: models[n] for n in methods}, inputs, device)
     seconds = time.perf_counter() - start
 except Exception as error:  # noqa: BLE001  (shown in the page, never a traceback)
     show_error(error, "prediction")
@@ -87,7 +91,10 @@ summary = st.columns(4)
 summary[0].metric("Agreement", f"{count}/{len(predictions) - len(blind)} say {winner}")
 summary[1].metric("True label", truth if truth is not None else "unknown", help="known when every input comes from the same test pair")
 summary[2].metric("Server time, all methods", f"{1000 * seconds:.0f} ms")
-summary[3].metric("Device", "GPU" if device.type == "cuda" else "CPU", help=describe_device(device))
+if server is not None:
+    summary[3].metric("Device", "model server", help=f"predictions from the Ray Serve application at {server.url}")
+else:
+    summary[3].metric("Device", "GPU" if device.type == "cuda" else "CPU", help=describe_device(device))
 if len(votes) > 1:
     st.caption("Disagreement: " + ", ".join(f"{label} ({n})" for label, n in votes.most_common()))
 
