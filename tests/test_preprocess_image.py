@@ -167,3 +167,36 @@ def test_blank_images(value):
 
 def test_limits_are_named_constants():
     assert MAX_IMAGE_PIXELS == 40_000_000 and MAX_IMAGE_BYTES == 10 * 2**20
+
+
+def _page(digit: int, light: np.ndarray, lines: bool = False) -> bytes:
+    """A photo-like page: a dark digit on paper, times ``light`` (H, W); optional faint ruled lines."""
+    clean = np.asarray(Image.open(io.BytesIO(digit_png(digit, side=240))).convert("L"), dtype=np.float64) / 255
+    page = 0.92 * clean + 0.05 * (1 - clean)
+    if lines:
+        page[::24] *= 0.82
+        page[1::24] *= 0.82
+    out = io.BytesIO()
+    Image.fromarray((np.clip(page * light, 0, 1) * 255).astype(np.uint8)).save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["shadow", "gradient", "lined"])
+def test_a_page_photo_reads_like_the_clean_digit(kind):
+    """Uneven light, a shadow's edge and ruled lines are divided out: the ink found is the digit's, not the page's."""
+    xs = np.linspace(0, 1, 240)[None, :].repeat(240, axis=0)
+    light = {"shadow": np.where(xs > 0.6, 0.55, 1.0), "gradient": 1.0 - 0.45 * xs, "lined": np.ones((240, 240))}[kind]
+    clean = load_image(_page(3, np.ones((240, 240))))
+    seen = load_image(_page(3, light, lines=kind == "lined"))
+    overlap = ((clean > 0.5) & (seen > 0.5)).sum() / ((clean > 0.5) | (seen > 0.5)).sum()
+    assert overlap > 0.8, float(overlap)
+
+
+def test_a_speck_on_the_page_is_not_part_of_the_digit():
+    light = np.ones((240, 240))
+    data = _page(1, light)
+    page = np.asarray(Image.open(io.BytesIO(data)), dtype=np.uint8).copy()
+    page[8:12, 8:12] = 0  # a crumb in the corner
+    out = io.BytesIO()
+    Image.fromarray(page).save(out, format="PNG")
+    torch.testing.assert_close(load_image(out.getvalue()), load_image(data), atol=0.05, rtol=0)

@@ -22,6 +22,9 @@ FIELD_SIDE = 28
 MARGIN = 1  # centring by mass may shift the box, but never onto the field's edge
 INK_THRESHOLD = 0.2  # fraction of full contrast above which a pixel counts as ink
 MIN_CONTRAST = 0.08  # below this, the image is blank
+SPECK = 0.05  # on a page, a separate mark with less ink than this share of the largest is a speck, not the digit
+PHOTO_SIDE = 56  # dark ink on a light image this large is taken as a photo or scan of a page (see ``_flatten``)
+FAINT = 0.35  # on a page, marks fainter than this share of the darkest ink (ruled lines, grain) are not ink
 
 
 def load_image(data: bytes) -> torch.Tensor:
@@ -104,12 +107,18 @@ def to_mnist_form(grey: np.ndarray) -> np.ndarray:
     grey = np.asarray(grey, dtype=np.float32)
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     background = float(np.median(border))
-    ink = 1.0 - grey if background > 0.5 else grey
-    background = min(background, 1.0 - background)
+    page = background > 0.5 and min(grey.shape) >= PHOTO_SIDE
+    if page:
+        ink, background = _flatten(grey), 0.0
+    else:
+        ink = 1.0 - grey if background > 0.5 else grey
+        background = min(background, 1.0 - background)
     peak = float(np.percentile(ink, 99.5))
     if peak - background < MIN_CONTRAST:
         raise InputError("no digit found: the image is blank or has almost no contrast")
     ink = np.clip((ink - background) / (peak - background), 0.0, 1.0).astype(np.float32)
+    if page:
+        ink = _main_marks(np.clip((ink - FAINT) / (1.0 - FAINT), 0.0, 1.0).astype(np.float32))
     rows, cols = np.nonzero(ink > INK_THRESHOLD)
     if rows.size == 0:
         raise InputError("no digit found: the image is blank or has almost no contrast")
@@ -124,6 +133,31 @@ def to_mnist_form(grey: np.ndarray) -> np.ndarray:
     left = _place(FIELD_SIDE / 2 - cx, box.shape[1])
     field[top : top + box.shape[0], left : left + box.shape[1]] = box
     return field
+
+
+def _flatten(grey: np.ndarray) -> np.ndarray:
+    """Dark ink on a lit page -> ink (H, W) in [0, 1] with the page's light divided out.
+
+    The page without the ink is a grey closing wider than a stroke (ink strokes are thin and dark; light
+    gradients, shadows and the paper's tint are broad), so a shadow across a photo or a dim corner is
+    not taken for ink; each pixel's ink is how much darker it is than the page around it.
+    """
+    size = max(3, round(max(grey.shape) / 8))
+    page = ndimage.uniform_filter(ndimage.grey_closing(grey, size=(size, size)), size=size // 2 or 1)
+    page = np.maximum(page, grey)
+    return np.clip((page - grey) / np.maximum(page, 1e-3), 0.0, 1.0)
+
+
+def _main_marks(ink: np.ndarray) -> np.ndarray:
+    """Ink without the specks: marks (connected above INK_THRESHOLD) with under SPECK of the largest one's ink."""
+    labels, count = ndimage.label(ink > INK_THRESHOLD)
+    if count < 2:
+        return ink
+    mass = ndimage.sum(ink, labels, index=np.arange(1, count + 1))
+    keep = np.concatenate([[False], mass >= SPECK * mass.max()])
+    # a pixel below the threshold belongs to the nearest kept mark if it touches one
+    near = ndimage.binary_dilation(keep[labels], iterations=2)
+    return np.where(near, ink, 0.0).astype(np.float32)
 
 
 def _place(offset: float, length: int) -> int:
