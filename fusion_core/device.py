@@ -46,4 +46,5 @@ def describe_device(device: torch.device) -> str:
     """A human-readable device name: the GPU model, or ``CPU (N threads)``."""
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
-    return f"CPU ({torch.get_num_threads()} threads)"
+    threads = torch.get_num_threads()
+    return f"CPU ({threads} thread{'s' if threads != 1 else ''})"

@@ -112,6 +112,6 @@ for start_row in range(0, len(names), per_row):
             mark = "" if truth is None else (" :green[:material/check_circle:]" if p.label == truth else " :red[:material/cancel:]")
             agree = "" if p.label == winner else " · disagrees"
             st.markdown(f"**{name}** → **{p.label}** ({p.confidence:.0%}){mark}{agree}")
-            st.plotly_chart(probability_bars(p.top(3), truth), key=f"bars.{name}", config={"displayModeBar": False})
+            st.markdown(probability_bars(p.top(3), truth), unsafe_allow_html=True)
             if name in weights:
                 st.caption("Its own weighting: " + " · ".join(f"{m} {w:.0%}" for m, w in weights[name].items()))

@@ -166,7 +166,7 @@ class Session:
 
         async def action():
             await self.page.goto(f"{self.url}/playground?task={TASK}&pair={self.pair}")
-            await self.settle(0, cards=models, charts=models + 2)
+            await self.settle(0, cards=models, charts=2)
 
         await self.timed("playground-link", action, self.check_answers)
 

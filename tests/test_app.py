@@ -275,3 +275,12 @@ def test_explain_highlights_the_question_words():
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("question: Integrated Gradients" in m.value for m in at.markdown)
     assert len(at.get("html")) == 1
+
+
+def test_probability_bars_are_html_with_escaped_labels_and_true_widths():
+    from ui.charts import probability_bars
+
+    html = probability_bars([("<b>7", 0.75), ("1", 0.2), ("2", 1.5)], truth="1")
+    assert "&lt;b&gt;7" in html and "<b>7" not in html
+    assert "width:75.0%" in html and "width:100.0%" in html  # a value past 1 is drawn full, not wider
+    assert html.count("#2e9e5b") == 1  # the true class alone in green

@@ -1,5 +1,6 @@
 """Plotly figures: probabilities, inputs, attribution overlays, Shapley bars, robustness curves."""
 
+import html
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import plotly.graph_objects as go
@@ -9,15 +10,23 @@ GREYS = [[0, "#000000"], [1, "#ffffff"]]
 SMALL = dict(margin=dict(l=8, r=8, t=32, b=8))
 
 
-def probability_bars(top: Sequence[Tuple[str, float]], truth: Optional[str] = None, height: int = 150) -> go.Figure:
-    """Top classes of one prediction as horizontal bars (the true class in green)."""
-    labels = [label for label, _ in top][::-1]
-    values = [p for _, p in top][::-1]
-    colours = ["#2e9e5b" if label == truth else "#4c78a8" for label in labels]
-    figure = go.Figure(go.Bar(x=values, y=labels, orientation="h", marker_color=colours,
-                              text=[f"{v:.1%}" for v in values], textposition="auto"))
-    figure.update_layout(height=height, xaxis=dict(range=[0, 1], tickformat=".0%"), yaxis=dict(type="category"), **SMALL)
-    return figure
+def probability_bars(top: Sequence[Tuple[str, float]], truth: Optional[str] = None) -> str:
+    """Top classes of one prediction as HTML bars (the true class in green).
+
+    Plain HTML, not a Plotly figure: the Playground shows one per method, and fifteen Plotly charts
+    redrawn on every change were most of a person's wait (README "Under load").
+    """
+    rows = []
+    for label, p in top:
+        colour = "#2e9e5b" if label == truth else "#4c78a8"
+        rows.append(
+            '<div style="display:flex;align-items:center;gap:6px;margin:2px 0;font-size:0.85rem">'
+            f'<span style="width:3.5em;text-align:right;overflow:hidden">{html.escape(label)}</span>'
+            '<span style="flex:1;background:#eef1f5;border-radius:3px;height:14px">'
+            f'<span style="display:block;width:{100 * max(0.0, min(1.0, p)):.1f}%;height:100%;background:{colour};border-radius:3px"></span>'
+            f'</span><span style="width:3.2em;text-align:right">{p:.1%}</span></div>'
+        )
+    return f'<div class="fusionlab-bars">{"".join(rows)}</div>'
 
 
 def image_figure(image: torch.Tensor, title: str = "", height: int = 240) -> go.Figure:
