@@ -1,11 +1,17 @@
 """Shared fixtures: the data directory and a tiny synthetic task."""
 
+import os
 from pathlib import Path
 
 import pytest
+import torch
 
 from fusion_core.data import resolve_data_dir
 from helpers import SyntheticTask
+
+# AppTest runs app.py inside this process, and the app sets torch's threads for its process (default 1, right
+# for a server's many sessions); the tests keep torch's own default so that training and evaluation use every core.
+os.environ.setdefault("FUSIONLAB_THREADS", str(torch.get_num_threads()))
 
 
 @pytest.fixture(scope="session")
