@@ -16,8 +16,9 @@ from fusion_core.zoo import train_zoo
 
 
 def test_a_tiny_run_learns_and_fusion_beats_each_modality(synthetic_task, tmp_path):
-    # 12 epochs: after 6 the image branch is barely used yet and fusion can only tie the audio alone.
-    config = TrainConfig(epochs=12, batch_size=32, modality_dropout=0.3, augment=False, corrupt_prob=0.0)
+    # 20 epochs (3 s): after 6, and on some machines after 12, the image branch is barely used yet and
+    # fusion only ties the audio alone; after 20 it reads both (100% against 89% and 94% alone, 1 or 2 threads).
+    config = TrainConfig(epochs=20, batch_size=32, modality_dropout=0.3, augment=False, corrupt_prob=0.0)
     stream = TrainingStream(synthetic_task, tmp_path, config)
     model = create_fusion("concat", synthetic_task.encoder_specs(), 4)
     history = train_model(model, stream, config, torch.device("cpu"))
