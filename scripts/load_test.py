@@ -187,11 +187,14 @@ class Session:
         models = len(self.expected.models)
 
         async def random_pair():
-            before = self.page.url
+            before = str(self.pair)
             await self.page.get_by_role("button", name="Random").click()
-            # The click's run puts the new pair in the address bar before it draws the answers: wait for
-            # that, then for the run that carries it to finish.
-            await self.page.wait_for_function("old => location.href !== old", arg=before, timeout=TIMEOUT_MS)
+            # The click's run puts the new pair in the address bar at its end: wait for that pair (not for any
+            # change of the address: the link's own run may still be rewriting it into its canonical form),
+            # then for the run that carries it to finish.
+            await self.page.wait_for_function(
+                "old => new URLSearchParams(location.search).get('pair') !== old", arg=before, timeout=TIMEOUT_MS
+            )
             running = await self.page.get_attribute('[data-testid="stApp"]', "data-test-script-state") == "running"
             runs = await self.runs()
             await self.settle(runs if running else runs - 1, cards=models)
