@@ -79,7 +79,10 @@ class Expected:
         self.fc = fc
         self.task = fc.get_task(TASK)
         self.test = self.task.load("test", data_dir)
-        self.models = list(fc.load_zoo(TASK))
+        zoo = fc.load_zoo(TASK)
+        self.models = list(zoo)
+        self.reads = {name: len(model.modalities) for name, (model, _) in zoo.items()}
+        self.explain_methods = EXPLAIN_METHODS
         self._cache: Dict[Tuple[int, bool], Dict[str, str]] = {}
         self._lock = threading.Lock()
 
@@ -218,15 +221,17 @@ class Session:
         await self.new_page()
         self.pair = self.rng.randrange(len(self.expected.test))
         # Per method: a heatmap per modality and the Shapley bars.
-        charts = len(EXPLAIN_METHODS) * 3
+        methods = self.expected.explain_methods
+        charts = sum(1 + self.expected.reads[n] for n in methods)
 
         async def action():
-            await self.page.goto(f"{self.url}/explain?task={TASK}&pair={self.pair}&methods={','.join(EXPLAIN_METHODS)}")
+            await self.page.goto(f"{self.url}/explain?task={TASK}&pair={self.pair}&methods={','.join(methods)}")
             await self.settle(0, charts=charts)
 
         async def check():
             text = await self.page.inner_text('[data-testid="stMain"]')
-            return None if text.count("Convergence delta") >= len(EXPLAIN_METHODS) else "Explain finished without its attributions"
+            finished = text.count("Convergence delta") >= len(methods)
+            return None if finished else "Explain finished without its attributions"
 
         await self.timed("explain", action, check)
 
@@ -326,12 +331,23 @@ def main() -> int:
     parser.add_argument("--churn", type=int, default=0, help="instead: open and close this many sessions in turn")
     parser.add_argument("--url", help="an app already served elsewhere (no server CPU or memory then)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--explain-methods", default=",".join(EXPLAIN_METHODS),
+                        help="the methods the Explain flow explains, comma-separated, or 'all'")
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args()
     flows = FLOWS if args.flows == "all" else tuple(args.flows.split(","))
     from fusion_core.data import resolve_data_dir
 
     expected = Expected(resolve_data_dir())
+    if args.explain_methods != "all":
+        chosen = tuple(n.strip() for n in args.explain_methods.split(",") if n.strip())
+        unknown = [n for n in chosen if n not in expected.models]
+        if unknown or not chosen:
+            known = ", ".join(expected.models)
+            parser.error(f"--explain-methods: unknown {', '.join(unknown) or '(none)'}; choose from {known} or 'all'")
+        expected.explain_methods = chosen
+    else:
+        expected.explain_methods = tuple(expected.models)
     with (nullcontext((args.url, None)) if args.url else app_server()) as (url, process):
         with Server(process.pid if process else None) as server:
             if args.churn:
@@ -347,7 +363,8 @@ def main() -> int:
                 results = asyncio.run(drive(url, args.sessions, args.seconds, flows, expected, args.seed))
                 summary = summarise(results, server, round(time.monotonic() - start, 1))
     summary["settings"] = {"sessions": args.sessions, "seconds": args.seconds, "flows": list(flows), "task": TASK,
-                           "cpus": psutil.cpu_count(), "seed": args.seed}
+                           "cpus": psutil.cpu_count(), "seed": args.seed,
+                           "explain_methods": list(expected.explain_methods)}
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=1) + "\n")
     if "flows" in summary:
