@@ -36,6 +36,12 @@ def serve_url() -> Optional[str]:
     return url or None
 
 
+def configured() -> Optional["RemoteZoo"]:
+    """A client of the server that ``FUSIONLAB_SERVE`` names, or None: the models run in this process."""
+    url = serve_url()
+    return RemoteZoo(url) if url else None
+
+
 def pack(payload: Any) -> bytes:
     buffer = io.BytesIO()
     torch.save(payload, buffer)

@@ -3,6 +3,7 @@
 import streamlit as st
 import torch
 
+from fusion_core import remote
 from fusion_core.errors import FusionLabError
 from fusion_core.explain import explain, get_attribution, list_attributions, modality_shapley
 from fusion_core.inference import model_inputs
@@ -11,7 +12,7 @@ from fusion_core.pretrained import list_pretrained
 from fusion_core.tasks import get_task
 from ui.charts import shapley_bars
 from ui.inputs import corrupted, current_signals, true_label
-from ui.resources import cards, remote_zoo, zoo
+from ui.resources import cards, zoo
 from ui.state import bound, require_app, show_error
 from ui.views import show_attribution
 
@@ -66,7 +67,7 @@ inputs = {m: x.to(device) for m, x in model_inputs(task, damaged, enabled).items
 target = None if target_choice == "the predicted class" else task.labels.index(target_choice)
 
 results = {}
-server = remote_zoo()
+server = remote.configured()
 progress = st.progress(0.0, text="explaining...")
 for index, name in enumerate(names):
     progress.progress(index / len(names), text=f"explaining {name}...")

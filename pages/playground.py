@@ -6,6 +6,7 @@ from collections import Counter
 import streamlit as st
 import torch
 
+from fusion_core import remote
 from fusion_core.corruptions import list_corruptions
 from fusion_core.device import describe_device, pick_device
 from fusion_core.inference import model_inputs, predict_all
@@ -13,7 +14,7 @@ from fusion_core.pretrained import list_pretrained
 from fusion_core.tasks import get_task
 from ui.charts import probability_bars
 from ui.inputs import corrupted, current_signals, new_input_widget, pair_widget, source_widget, true_label
-from ui.resources import remote_zoo, zoo
+from ui.resources import zoo
 from ui.state import bound, require_app, show_error
 from ui.views import show_signal
 
@@ -67,7 +68,7 @@ methods = [n for n in methods if n in models]
 try:
     start = time.perf_counter()
     inputs = model_inputs(task, damaged, enabled)
-    server = remote_zoo()
+    server = remote.configured()
     if server is not None:
         predictions = server.predict(task, inputs, methods)
     else:

@@ -4,6 +4,7 @@ The Ray tests need the optional extra (requirements-serve.txt, part of requireme
 client's own checks (payloads that carry code, a server that does not answer) need nothing.
 """
 
+import json
 import pickle
 import socket
 import urllib.request
@@ -73,7 +74,7 @@ def test_concurrent_predictions_are_batched_and_equal_in_process(server_url, tas
             assert answers[name].label == local[name].label, name
             torch.testing.assert_close(answers[name].probabilities, local[name].probabilities, atol=1e-5, rtol=1e-4)
     with urllib.request.urlopen(f"{server_url}/health") as response:
-        health = __import__("json").loads(response.read())
+        health = json.loads(response.read())
     assert task_name in health["tasks_loaded"]
     assert health["largest_batch"] > 1  # concurrent requests shared a forward pass
 

@@ -16,7 +16,6 @@ from fusion_core.batch import Batch, clean_batch
 from fusion_core.predictions import Answers, compute_answers, read_answers
 from fusion_core.corruptions import list_corruptions
 from fusion_core.inference import apply_corruptions, model_inputs, predict_all
-from fusion_core.remote import RemoteZoo, serve_url
 from fusion_core.zoo import probe_signals
 
 
@@ -57,17 +56,6 @@ def _warm_up(task, models: Dict[str, FusionModel], device: torch.device) -> None
         predict_all(task, models, inputs, device)
     for model in models.values():
         model.modality_weights({m: x.to(device) for m, x in inputs.items()})
-
-
-@st.cache_resource(show_spinner=False)
-def _remote(url: str) -> RemoteZoo:
-    return RemoteZoo(url)
-
-
-def remote_zoo() -> Optional[RemoteZoo]:
-    """The model server named by ``FUSIONLAB_SERVE`` (predictions and explanations go there), or None: in-process."""
-    url = serve_url()
-    return _remote(url) if url else None
 
 
 def zoo(task_name: str, device: str) -> Dict[str, FusionModel]:
