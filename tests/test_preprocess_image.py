@@ -181,11 +181,21 @@ def _page(digit: int, light: np.ndarray, lines: bool = False) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("kind", ["shadow", "gradient", "lined"])
+@pytest.mark.parametrize("kind", ["shadow", "wide shadow", "gradient", "lined", "table edge"])
 def test_a_page_photo_reads_like_the_clean_digit(kind):
-    """Uneven light, a shadow's edge and ruled lines are divided out: the ink found is the digit's, not the page's."""
+    """Uneven light, a shadow's edge and ruled lines are divided out: the ink found is the digit's, not the page's.
+
+    "wide shadow" darkens most of the page's border below mid-grey: the page is still the light ground;
+    "table edge" is a tilted page's photo with a dark band of table along one side, which is not ink.
+    """
     xs = np.linspace(0, 1, 240)[None, :].repeat(240, axis=0)
-    light = {"shadow": np.where(xs > 0.6, 0.55, 1.0), "gradient": 1.0 - 0.45 * xs, "lined": np.ones((240, 240))}[kind]
+    light = {
+        "shadow": np.where(xs > 0.6, 0.55, 1.0),
+        "wide shadow": np.where(xs > 0.3, 0.5, 1.0),
+        "gradient": 1.0 - 0.45 * xs,
+        "lined": np.ones((240, 240)),
+        "table edge": np.where(xs < 0.05, 0.35, 1.0),
+    }[kind]
     clean = load_image(_page(3, np.ones((240, 240))))
     seen = load_image(_page(3, light, lines=kind == "lined"))
     overlap = ((clean > 0.5) & (seen > 0.5)).sum() / ((clean > 0.5) | (seen > 0.5)).sum()

@@ -22,8 +22,10 @@ FIELD_SIDE = 28
 MARGIN = 1  # centring by mass may shift the box, but never onto the field's edge
 INK_THRESHOLD = 0.2  # fraction of full contrast above which a pixel counts as ink
 MIN_CONTRAST = 0.08  # below this, the image is blank
+INSIDE = 0.2  # on a page, marks off the edges holding this share of the largest mark's ink are the digit (``_main_marks``)
 SPECK = 0.05  # on a page, a separate mark with less ink than this share of the largest is a speck, not the digit
 PHOTO_SIDE = 56  # dark ink on a light image this large is taken as a photo or scan of a page (see ``_flatten``)
+NEAR_END = 0.25  # share of the grey range, from either end, that counts as "near" that end (``_light_background``)
 FAINT = 0.35  # on a page, marks fainter than this share of the darkest ink (ruled lines, grain) are not ink
 
 
@@ -107,12 +109,13 @@ def to_mnist_form(grey: np.ndarray) -> np.ndarray:
     grey = np.asarray(grey, dtype=np.float32)
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     background = float(np.median(border))
-    page = background > 0.5 and min(grey.shape) >= PHOTO_SIDE
+    light = _light_background(grey, background)
+    page = light and min(grey.shape) >= PHOTO_SIDE
     if page:
         ink, background = _flatten(grey), 0.0
     else:
-        ink = 1.0 - grey if background > 0.5 else grey
-        background = min(background, 1.0 - background)
+        ink = 1.0 - grey if light else grey
+        background = 1.0 - background if light else background
     peak = float(np.percentile(ink, 99.5))
     if peak - background < MIN_CONTRAST:
         raise InputError("no digit found: the image is blank or has almost no contrast")
@@ -135,6 +138,20 @@ def to_mnist_form(grey: np.ndarray) -> np.ndarray:
     return field
 
 
+def _light_background(grey: np.ndarray, border: float) -> bool:
+    """Whether the digit is dark on a light ground: the ground is the end of the grey range most pixels lie near.
+
+    A border's median alone is misled when a shadow darkens half of a photographed page; the ink, dark or
+    light, is the minority either way. When neither end holds clearly more pixels, the border decides.
+    """
+    low, high = np.percentile(grey, [0.5, 99.5])
+    reach = NEAR_END * max(float(high - low), 1e-6)
+    near_low, near_high = int((grey <= low + reach).sum()), int((grey >= high - reach).sum())
+    if max(near_low, near_high) < 1.5 * min(near_low, near_high):
+        return border > 0.5
+    return near_high > near_low
+
+
 def _flatten(grey: np.ndarray) -> np.ndarray:
     """Dark ink on a lit page -> ink (H, W) in [0, 1] with the page's light divided out.
 
@@ -149,12 +166,23 @@ def _flatten(grey: np.ndarray) -> np.ndarray:
 
 
 def _main_marks(ink: np.ndarray) -> np.ndarray:
-    """Ink without the specks: marks (connected above INK_THRESHOLD) with under SPECK of the largest one's ink."""
+    """Ink without the specks and the page's edges.
+
+    Marks are connected above INK_THRESHOLD; those with under SPECK of the largest one's ink are specks.
+    Marks touching the photo's edge (the table beyond a tilted page, the page's own border) are dropped
+    when the marks inside hold at least INSIDE of the largest one's ink: then the digit is among those.
+    """
     labels, count = ndimage.label(ink > INK_THRESHOLD)
     if count < 2:
         return ink
     mass = ndimage.sum(ink, labels, index=np.arange(1, count + 1))
     keep = np.concatenate([[False], mass >= SPECK * mass.max()])
+    edge = np.zeros(count + 1, dtype=bool)
+    edge[np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))] = True
+    edge[0] = False
+    inside = keep & ~edge
+    if mass[inside[1:]].sum() >= INSIDE * mass.max():
+        keep = inside
     # a pixel below the threshold belongs to the nearest kept mark if it touches one
     near = ndimage.binary_dilation(keep[labels], iterations=2)
     return np.where(near, ink, 0.0).astype(np.float32)
