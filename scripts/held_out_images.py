@@ -49,11 +49,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--json", default="artifacts/held_out_images.json")
+    parser.add_argument("--draw", type=int, default=1, help="which independent draw of the held-out set (0: the one looked at while mending the loader)")
+    parser.add_argument("--root", type=Path, default=None, help="a zoo root holding digits-av/ (default: the repository's pretrained/)")
     args = parser.parse_args()
     configure_threads()
     task = get_task(TASK)
     image = task.modality("image")
-    samples, record = held_out_set(args.count)
+    samples, record = held_out_set(args.count, args.draw)
     forms, refused = [], []
     for s in samples:
         try:
@@ -63,7 +65,7 @@ def main() -> None:
             refused.append(str(error))
     ok_rows = [i for i, f in enumerate(forms) if f is not None]
     inputs = task.featurize({"image": torch.stack([forms[i] for i in ok_rows])})
-    zoo = {n: m.requires_grad_(False).eval() for n, (m, _) in load_zoo(TASK).items() if "image" in m.modalities}
+    zoo = {n: m.requires_grad_(False).eval() for n, (m, _) in load_zoo(TASK, root=args.root).items() if "image" in m.modalities}
     with torch.inference_mode():
         logits = ZooRunner(zoo).logits(inputs)
     truth = torch.tensor([int(task.labels.index(str(samples[i].digit))) for i in ok_rows])

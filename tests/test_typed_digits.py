@@ -30,6 +30,16 @@ def test_the_held_out_set_uses_only_held_out_faces_or_conditions():
     assert record["held_out_faces"] == [f for f in td.HELD_OUT_FACES if f in td.available_faces()]
 
 
+def test_draws_differ_and_training_samples_avoid_the_held_out_faces_and_conditions():
+    first, second = td.held_out_set(20, draw=0)[0], td.held_out_set(20, draw=1)[0]
+    assert [s.data for s in first] != [s.data for s in second]
+    assert [s.data for s in td.held_out_set(20, draw=1)[0]] == [s.data for s in second]  # a draw is reproducible
+    training = td.training_set(30)
+    assert all(s.face in td.TRAINING_FACES and s.condition in td.TRAINING_CONDITIONS for s in training)
+    assert not set(td.TRAINING_FACES) & set(td.HELD_OUT_FACES)
+    assert not set(td.TRAINING_CONDITIONS) & set(td.HELD_OUT_CONDITIONS)
+
+
 def test_missing_faces_are_named():
     with pytest.raises(ValueError, match="none of the faces"):
         td.generate(1, ["no-such-face"], td.CONDITIONS)
