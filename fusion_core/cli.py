@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", help="root directory for <task>/ (default: the repository's pretrained/)")
     train.add_argument("--epochs-scale", type=float, default=1.0, help="scale every recipe's epochs (smoke runs)")
     train.add_argument("--no-evaluate", action="store_true", help="skip the test-set evaluation afterwards")
+    train.add_argument("--holdout", help="leave this group (a digit task's speaker) out of training; needs --out, skips evaluation")
 
     evaluate = sub.add_parser("evaluate", help="test metrics into the cards and pretrained/<task>/README.md")
     common(evaluate)
@@ -176,10 +177,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     task, data_dir, device = get_task(args.task), resolve_data_dir(args.data_dir), pick_device(args.device)
     root = Path(args.out) if args.out else pretrained_root()
     names = [n.strip() for n in args.models.split(",")] if args.models else None
+    if args.holdout and not args.out:
+        raise InputError("--holdout trains models that never heard a speaker: give --out DIR, so that the pretrained zoo stays as it is")
     start = time.perf_counter()
-    written = train_zoo(task, data_dir, task_dir(args.task, root), names, device, args.epochs_scale)
+    written = train_zoo(task, data_dir, task_dir(args.task, root), names, device, args.epochs_scale, holdout=args.holdout)
     print(f"trained {len(written)} models in {(time.perf_counter() - start) / 60:.1f} min on {describe_device(device)}")
-    if not args.no_evaluate:
+    if args.holdout:
+        print(f"without {args.holdout}: measure them with scripts/held_out_audio.py --speaker {args.holdout} --root {root}")
+    elif not args.no_evaluate:
         args.models, args.out, args.robustness_pairs, args.emap_pairs = ",".join(written), str(root), None, 250
         args.loso = args.loso_only = False
         return cmd_evaluate(args)

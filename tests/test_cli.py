@@ -59,6 +59,7 @@ def test_predict_json_with_a_modality_off_and_a_corruption(pair_files):
         (["predict", "--image", "IMG", "--off", "smell"], "no modality 'smell'"),
         (["predict", "--image", "IMG", "--off", "image"], "at least one modality"),
         (["predict", "--task", "nope", "--image", "IMG"], "unknown task"),
+        (["train", "--holdout", "theo"], "give --out DIR"),
     ],
 )
 def test_user_errors_are_one_line(args, message, tmp_path):
