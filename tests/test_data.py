@@ -12,8 +12,10 @@ import torch
 from fusion_core.data import download
 from fusion_core.data.fsdd import SPEAKERS, list_recordings
 from fusion_core.data.mnist import load_mnist_5k, load_mnist_test
+from fusion_core.data.typed_digits import HELD_OUT_CONDITIONS, HELD_OUT_FACES
 from fusion_core.errors import ChecksumError, DatasetMissingError, InputError
 from fusion_core.tasks import get_task
+from fusion_core.tasks.digit_pairs import TYPED_TRAINING
 
 TASK = get_task("digits-av")
 
@@ -32,10 +34,14 @@ def test_fsdd_recordings(data_dir):
     assert sum(r.is_test for r in recordings) == 250
 
 
-@pytest.mark.parametrize("split, size", [("train", 9000), ("val", 1000), ("test", 5000)])
+@pytest.mark.parametrize("split, size", [("train", 9000 + TYPED_TRAINING), ("val", 1000), ("test", 5000)])
 def test_splits_pair_the_same_digit(data_dir, split, size):
     data = TASK.load(split, data_dir)
     assert len(data) == size
+    typed = [i for i in data.ids["image"] if i.startswith("typed-")]
+    assert len(typed) == (TYPED_TRAINING if split == "train" else 0)
+    assert not any(face in i for i in typed for face in HELD_OUT_FACES)  # the held-out typefaces stay out of training
+    assert not any(f"-{condition}-" in i for i in typed for condition in HELD_OUT_CONDITIONS)
     digits = torch.tensor([int(name.split("_")[0]) for name in data.ids["audio"]])
     assert torch.equal(digits, data.labels)
     takes = {int(name.split("_")[2]) for name in data.ids["audio"]}

