@@ -106,14 +106,14 @@ def pair_widget(task: Task) -> None:
     left, middle, right = st.columns([2, 1, 2], vertical_alignment="bottom")
     with left:
         bound(st.number_input, "pair", f"Test pair (0-{count - 1})", min_value=0, max_value=count - 1, step=1)
+    # Callbacks run before the page does, so a click costs one run of the page, not a run and a rerun.
     with middle:
-        if st.button("Random", key="pair.random", icon=":material/casino:"):
-            set_value("pair", int(torch.randint(count, (1,)).item()))
-            st.rerun()
+        st.button("Random", key="pair.random", icon=":material/casino:", on_click=lambda: set_value("pair", int(torch.randint(count, (1,)).item())))
     with right:
-        if st.button("Methods disagree", key="pair.disagree", icon=":material/call_split:", help="jump to the next pair where the models' answers differ"):
-            set_value("pair", next_disagreement(task.name, st.session_state["pair"]))
-            st.rerun()
+        st.button(
+            "Methods disagree", key="pair.disagree", icon=":material/call_split:", help="jump to the next pair where the models' answers differ",
+            on_click=lambda: set_value("pair", next_disagreement(task.name, st.session_state["pair"])),
+        )
 
 
 def next_disagreement(task_name: str, after: int) -> int:
@@ -196,10 +196,11 @@ def new_input_widget(task: Task, modality: Modality) -> None:
     m = modality.name
     if st.session_state.get(f"source.{m}") != "test pair":
         return
-    if st.button(f"New {m}", key=f"new.{m}", icon=":material/shuffle:", help=f"another {m} from the test set; the other inputs stay"):
-        count = len(test_set(task.name).data)
-        set_value(f"row.{m}", int(torch.randint(count, (1,)).item()))
-        st.rerun()
+    count = len(test_set(task.name).data)
+    st.button(
+        f"New {m}", key=f"new.{m}", icon=":material/shuffle:", help=f"another {m} from the test set; the other inputs stay",
+        on_click=lambda: set_value(f"row.{m}", int(torch.randint(count, (1,)).item())),
+    )
 
 
 def corrupted(task: Task, signals: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
