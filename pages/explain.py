@@ -99,10 +99,10 @@ for start in range(0, len(names), per_row):
             label = task.labels[explanation.target]
             st.markdown(f"**{name}**: P({label}) = {explanation.probability:.1%} · {1000 * (explanation.seconds + shapley.seconds):.0f} ms")
             for m, attribution in explanation.attributions.items():
-                show_attribution(task.modality(m), damaged[m], inputs[m][0].cpu(), attribution.cpu(), f"{m}: {method.title}", key=f"attr.{name}.{m}")
+                show_attribution(task.modality(m), damaged[m], inputs[m][0].cpu(), attribution.cpu(), f"{m}: {method.title}")
             if explanation.delta is not None:
                 st.caption(f"Convergence delta {explanation.delta:.4f}: how far the attributions' sum is from the change in probability (smaller is more trustworthy).")
-            st.plotly_chart(shapley_bars(shapley.values, shapley.interactions), key=f"shap.{name}", config={"displayModeBar": False})
+            st.html(shapley_bars(shapley.values, shapley.interactions))
             st.caption(
                 f"Shapley: {' + '.join(f'{m} {v:+.3f}' for m, v in shapley.values.items())} = "
                 f"P(all) {shapley.full:.3f} − P(none) {shapley.empty:.3f}"

@@ -46,7 +46,7 @@ for column, modality in zip(columns, task.modalities):
     with column:
         problem = problems.get(modality.name)
         if modality.name in damaged:
-            show_signal(modality, damaged[modality.name], key=f"play.{modality.name}")
+            show_signal(modality, damaged[modality.name])
         elif problem is not None and problem.is_error:
             st.error(problem.message, icon=":material/error:")
         elif problem is not None:

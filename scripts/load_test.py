@@ -10,7 +10,7 @@ the flows a visitor does for T seconds:
 
 A page counts as settled when Streamlit's script has finished the run the action caused
 (``data-test-script-state`` of the app goes running -> notRunning), no element is stale, and the
-flow's final content is there (every method's answer, every chart drawn, the table's caption). Every
+flow's final content is there (every method's answer, every chart drawn and image loaded, the table's caption). Every
 answer shown in the Playground is checked against ``fusion_core.predict`` on the same pair. The
 server's CPU seconds and resident memory (psutil) are sampled throughout.
 
@@ -62,7 +62,9 @@ SETTLED = """
   if (document.querySelector('[data-stale="true"]')) return false;
   const answers = [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')].filter(e => e.innerText.includes(' → '));
   if (answers.length < cards) return false;
-  return document.querySelectorAll('[data-testid="stPlotlyChart"] svg.main-svg').length >= charts;
+  const images = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stImage"] img')];
+  if (!images.every(i => i.complete && i.naturalWidth > 0)) return false;
+  return images.length + document.querySelectorAll('[data-testid="stPlotlyChart"] svg.main-svg').length >= charts;
 }
 """
 
@@ -190,17 +192,14 @@ class Session:
         models = len(self.expected.models)
 
         async def random_pair():
-            before = str(self.pair)
+            before, runs = str(self.pair), await self.runs()
             await self.page.get_by_role("button", name="Random").click()
-            # The click's run puts the new pair in the address bar at its end: wait for that pair (not for any
-            # change of the address: the link's own run may still be rewriting it into its canonical form),
-            # then for the run that carries it to finish.
+            # The click's run (the page was settled, so the next run to finish) puts the new pair in the
+            # address bar: wait for that pair, then for a run after the click to have finished.
             await self.page.wait_for_function(
                 "old => new URLSearchParams(location.search).get('pair') !== old", arg=before, timeout=TIMEOUT_MS
             )
-            running = await self.page.get_attribute('[data-testid="stApp"]', "data-test-script-state") == "running"
-            runs = await self.runs()
-            await self.settle(runs if running else runs - 1, cards=models)
+            await self.settle(runs, cards=models)
             self.pair = int(re.search(r"pair=(\d+)", self.page.url).group(1))
 
         await self.timed("playground-change", random_pair, self.check_answers)
@@ -220,9 +219,9 @@ class Session:
     async def explain(self) -> None:
         await self.new_page()
         self.pair = self.rng.randrange(len(self.expected.test))
-        # Per method: a heatmap per modality and the Shapley bars.
+        # Per method: a heatmap (an image) per modality it reads, then the Shapley bars and captions.
         methods = self.expected.explain_methods
-        charts = sum(1 + self.expected.reads[n] for n in methods)
+        charts = sum(self.expected.reads[n] for n in methods)
 
         async def action():
             await self.page.goto(f"{self.url}/explain?task={TASK}&pair={self.pair}&methods={','.join(methods)}")
@@ -230,7 +229,7 @@ class Session:
 
         async def check():
             text = await self.page.inner_text('[data-testid="stMain"]')
-            finished = text.count("Convergence delta") >= len(methods)
+            finished = text.count("Convergence delta") >= len(methods) and text.count("Shapley: ") >= len(methods)
             return None if finished else "Explain finished without its attributions"
 
         await self.timed("explain", action, check)

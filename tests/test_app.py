@@ -119,8 +119,10 @@ def test_explain_shows_heatmaps_shapley_and_delta():
     captions = "\n".join(c.value for c in at.caption)
     assert captions.count("Convergence delta") == 2
     assert captions.count("Shapley: ") == 2
-    # two heatmaps (image, audio) and one Shapley chart per method
-    assert len([c for c in at.get("plotly_chart")]) == 6
+    # two heatmaps (image, audio) per method, over the input each, with their colour scale
+    heatmaps = [caption for image in at.get("image") for caption in image.captions]
+    assert len(heatmaps) == 4 and sum("full colour at ±" in c for c in heatmaps) == 4
+    assert len([h for h in at.get("html") if "fusionlab-shapley" in h.proto.body]) == 2  # Shapley bars per method
 
 
 @pytest.mark.parametrize("attr", ["saliency", "gradient_shap", "occlusion", "feature_ablation"])
@@ -274,7 +276,38 @@ def test_explain_highlights_the_question_words():
     at = start("pages/explain.py", task="shapes-vqa", pair="1", methods="attention")
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("question: Integrated Gradients" in m.value for m in at.markdown)
-    assert len(at.get("html")) == 1
+    highlighted = [h for h in at.get("html") if "fusionlab-shapley" not in h.value]
+    assert len(highlighted) == 1 and "<span" in highlighted[0].value  # the question's words, coloured
+    assert any(caption.startswith("scene: ") for image in at.get("image") for caption in image.captions)  # the scene's heatmap
+
+
+def test_shapley_bars_are_html_centred_on_zero():
+    from ui.charts import shapley_bars
+
+    html = shapley_bars({"<audio>": -0.25, "image": 0.5}, {("<audio>", "image"): 1.4})
+    assert "&lt;audio&gt;" in html and "<audio>" not in html
+    assert "left:37.5%;width:12.5%" in html  # a negative value extends left of the zero line
+    assert "left:50.0%;width:25.0%" in html and "left:50.0%;width:50.0%" in html  # positive ones right, capped at 1
+
+
+def test_attribution_overlays_are_pngs_coloured_by_sign():
+    import io
+
+    import numpy as np
+    import torch
+    from PIL import Image
+
+    from ui.charts import attribution_png
+
+    base = torch.zeros(4, 4)
+    attribution = torch.zeros(4, 4)
+    attribution[0, 0], attribution[3, 3] = 2.0, -1.0
+    pixels = np.asarray(Image.open(io.BytesIO(attribution_png(base, attribution, image_like=True, width=8))).convert("RGB"))
+    assert pixels.shape == (8, 8, 3)
+    red, blue, clear = pixels[0, 0].astype(int), pixels[7, 7].astype(int), pixels[0, 7].astype(int)
+    assert red[0] > red[2] + 40 and blue[2] > blue[0] + 40 and tuple(clear) == (0, 0, 0)
+    flipped = np.asarray(Image.open(io.BytesIO(attribution_png(base, attribution, image_like=False, width=8))).convert("RGB"))
+    assert tuple(flipped[7, 0]) == tuple(red) and tuple(flipped[0, 7]) == tuple(blue)  # spectrograms: low bands at the bottom
 
 
 def test_probability_bars_are_html_with_escaped_labels_and_true_widths():

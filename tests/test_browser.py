@@ -100,9 +100,10 @@ def test_upload_a_png_and_a_wav_and_see_every_method(page, app_url, pair):
 
     page.get_by_role("link", name="Explain").first.click()
     page.get_by_role("heading", name="Explain").first.wait_for()
-    # a heatmap per modality the method reads (image, spectrogram) and its Shapley bars
-    charts = sum(1 + len(load_pretrained("digits-av", name)[0].modalities) for name in MODELS)
-    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(charts, timeout=240_000)
+    # a heatmap per modality the method reads (image, spectrogram), drawn, and its Shapley bars
+    heatmaps = sum(len(load_pretrained("digits-av", name)[0].modalities) for name in MODELS)
+    rendered_images(page, heatmaps)
+    expect(page.locator(".fusionlab-shapley")).to_have_count(len(MODELS))
     expect(page.get_by_text("Convergence delta")).to_have_count(len(MODELS))
     wait_idle(page)
     shoot(page, "explain")
@@ -188,6 +189,17 @@ def rendered_charts(page, count: int) -> None:
     expect(page.locator('[data-testid="stPlotlyChart"] .main-svg').first).to_be_visible(timeout=120_000)
     page.wait_for_function(
         "n => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] svg.main-svg').length >= n", arg=count, timeout=120_000
+    )
+
+
+def rendered_images(page, count: int) -> None:
+    """Wait until exactly ``count`` images are in the page's main area, each loaded and decoded."""
+    page.wait_for_function(
+        """n => {
+          const images = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stImage"] img')];
+          return images.length === n && images.every(i => i.complete && i.naturalWidth > 0);
+        }""",
+        arg=count, timeout=240_000,
     )
 
 

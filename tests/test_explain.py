@@ -56,6 +56,31 @@ def test_integrated_gradients_is_complete(inputs):
     assert explanation.delta < 2e-3
 
 
+def captum_modality_shapley(model, inputs, target):
+    """Captum's ShapleyValues over (modality tensors, presence flags), each modality one feature group."""
+    from captum.attr import ShapleyValues
+
+    names = list(model.modalities)
+
+    def forward(*tensors):
+        *signals, presence = tensors
+        return torch.softmax(model(dict(zip(names, signals)), {m: presence[:, i] > 0.5 for i, m in enumerate(names)}), -1)
+
+    tensors = tuple(inputs[m] for m in names) + (torch.ones(1, len(names)),)
+    masks = tuple(torch.full(inputs[m].shape, i, dtype=torch.long) for i, m in enumerate(names)) + (torch.arange(len(names)).view(1, -1),)
+    with torch.no_grad():
+        values = ShapleyValues(forward).attribute(tensors, baselines=tuple(torch.zeros_like(t) for t in tensors), target=target, feature_mask=masks)
+    return {m: float(values[-1][0, i]) for i, m in enumerate(names)}
+
+
+@pytest.mark.parametrize("name", ["attention", "late", "tensor"])
+def test_shapley_values_match_captums(inputs, name):
+    model = frozen(name)
+    shapley = modality_shapley(model, inputs)
+    assert shapley.values == pytest.approx(captum_modality_shapley(model, inputs, shapley.target), abs=1e-5)
+    assert shapley.target == explain(model, TASK, inputs, "saliency").target  # the predicted class, as everywhere
+
+
 def test_shapley_values_match_the_subset_formula(inputs):
     model = frozen("attention")
     shapley = modality_shapley(model, inputs)
@@ -83,6 +108,7 @@ def test_three_modalities_interaction_index():
     inputs = {"audio": torch.randn(1, 40, 101), "image": torch.randn(1, 1, 28, 28), "sketch": torch.randn(1, 1, 28, 28)}
     shapley = modality_shapley(model, inputs)
     assert len(shapley.subsets) == 8 and len(shapley.interactions) == 3
+    assert shapley.values == pytest.approx(captum_modality_shapley(model, inputs, shapley.target), abs=1e-5)
     assert sum(shapley.values.values()) == pytest.approx(shapley.full - shapley.empty, abs=1e-5)
 
 

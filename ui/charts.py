@@ -1,12 +1,21 @@
-"""Plotly figures: probabilities, inputs, attribution overlays, Shapley bars, robustness curves."""
+"""How results are drawn: inputs and attribution overlays as images, bars as HTML, comparisons as Plotly figures.
+
+What a page shows many times over (an input per modality, a heatmap per modality and method, bars per
+method) is a small PNG or plain HTML: a grid of fifteen methods' Plotly charts cost the server about
+20 ms each to build and the browser seconds to draw (README "Under load"). Plotly stays for the
+charts read once, closely: comparisons across models and tasks.
+"""
 
 import html
+import io
+from functools import lru_cache
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
+import numpy as np
 import plotly.graph_objects as go
 import torch
+from PIL import Image
 
-GREYS = [[0, "#000000"], [1, "#ffffff"]]
 SMALL = dict(margin=dict(l=8, r=8, t=32, b=8))
 
 
@@ -29,19 +38,69 @@ def probability_bars(top: Sequence[Tuple[str, float]], truth: Optional[str] = No
     return f'<div class="fusionlab-bars">{"".join(rows)}</div>'
 
 
-def image_figure(image: torch.Tensor, title: str = "", height: int = 240) -> go.Figure:
-    figure = go.Figure(go.Heatmap(z=image.numpy(), colorscale=GREYS, showscale=False, zmin=0, zmax=1))
-    figure.update_layout(title=title, height=height, yaxis=dict(autorange="reversed", scaleanchor="x", visible=False),
-                         xaxis=dict(visible=False), **SMALL)
-    return figure
+@lru_cache(maxsize=None)
+def _colour_table(name: str) -> np.ndarray:
+    """A Matplotlib colour map as a (256, 3) float table (only its data: no pyplot, no figure)."""
+    from matplotlib import colormaps
+
+    return colormaps[name](np.linspace(0.0, 1.0, 256))[:, :3]
 
 
-def scene_figure(scene: torch.Tensor, title: str = "", height: int = 240) -> go.Figure:
-    """An RGB scene (3, H, W) in [0, 1], pixels square."""
-    pixels = (scene.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy()
-    figure = go.Figure(go.Image(z=pixels))
-    figure.update_layout(title=title, height=height, xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x"), **SMALL)
-    return figure
+def _colour(values: np.ndarray, name: str) -> np.ndarray:
+    """Values in [0, 1] -> RGB floats through the named colour map."""
+    index = np.clip(np.rint(values * 255), 0, 255).astype(np.intp)
+    return _colour_table(name)[index]
+
+
+def png(rgb: np.ndarray, width: int) -> bytes:
+    """RGB floats (H, W, 3) in [0, 1] -> PNG bytes, enlarged by whole pixels to about ``width`` (crisp cells)."""
+    pixels = (np.clip(rgb, 0.0, 1.0) * 255).round().astype(np.uint8)
+    scale = max(1, round(width / pixels.shape[1]))
+    image = Image.fromarray(pixels).resize((pixels.shape[1] * scale, pixels.shape[0] * scale), Image.NEAREST)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def _unit(values: torch.Tensor) -> np.ndarray:
+    array = values.detach().float().cpu().numpy()
+    low, high = float(array.min()), float(array.max())
+    return (array - low) / ((high - low) or 1.0)
+
+
+def image_png(image: torch.Tensor, width: int = 224) -> bytes:
+    """A greyscale image (H, W) in [0, 1]."""
+    grey = image.detach().float().clamp(0, 1).cpu().numpy()
+    return png(np.repeat(grey[..., None], 3, axis=-1), width)
+
+
+def scene_png(scene: torch.Tensor, width: int = 225) -> bytes:
+    """An RGB scene (3, H, W) in [0, 1]."""
+    return png(scene.detach().float().clamp(0, 1).permute(1, 2, 0).cpu().numpy(), width)
+
+
+def spectrogram_png(features: torch.Tensor, width: int = 303) -> bytes:
+    """A log-mel spectrogram (mels, frames) in Viridis, low frequencies at the bottom."""
+    return png(_colour(_unit(features)[::-1], "viridis"), width)
+
+
+def attribution_png(base: torch.Tensor, attribution: torch.Tensor, image_like: bool, width: int = 224) -> bytes:
+    """The input in grey under the attribution: red raises the probability, blue lowers it, clear where ~0.
+
+    The colour scale is symmetric around 0 and set by the largest magnitude (``attribution_scale``).
+    Spectrograms are drawn with low frequencies at the bottom.
+    """
+    grey = np.repeat(_unit(base)[..., None], 3, axis=-1)
+    values = attribution.detach().float().cpu().numpy()
+    signed = values / attribution_scale(attribution)
+    alpha = 0.85 * np.abs(signed)[..., None]
+    rgb = (1 - alpha) * grey + alpha * _colour((signed + 1) / 2, "RdBu_r")
+    return png(rgb if image_like else rgb[::-1], width)
+
+
+def attribution_scale(attribution: torch.Tensor) -> float:
+    """The magnitude that gets full colour in an overlay."""
+    return float(attribution.detach().abs().max()) or 1.0
 
 
 def token_highlights(words: Sequence[str], scores: Sequence[float]) -> str:
@@ -56,39 +115,24 @@ def token_highlights(words: Sequence[str], scores: Sequence[float]) -> str:
     return " ".join(spans)
 
 
-def spectrogram_figure(features: torch.Tensor, title: str = "", height: int = 240) -> go.Figure:
-    """A log-mel spectrogram (mels, frames), low frequencies at the bottom, time in seconds."""
-    frames = features.shape[-1]
-    figure = go.Figure(go.Heatmap(z=features.numpy(), x=[i / 100 for i in range(frames)], colorscale="Viridis", showscale=False))
-    figure.update_layout(title=title, height=height, xaxis_title="seconds", yaxis_title="mel band", **SMALL)
-    return figure
-
-
-def attribution_overlay(base: torch.Tensor, attribution: torch.Tensor, title: str, image_like: bool, height: int = 260) -> go.Figure:
-    """The input in grey with the attribution on top (red: raises the probability, blue: lowers it)."""
-    limit = float(attribution.abs().max()) or 1.0
-    base = (base - base.min()) / ((base.max() - base.min()) or 1.0)
-    figure = go.Figure()
-    figure.add_trace(go.Heatmap(z=base.numpy(), colorscale=GREYS, showscale=False, hoverinfo="skip"))
-    figure.add_trace(go.Heatmap(
-        z=attribution.numpy(), colorscale="RdBu_r", zmid=0, zmin=-limit, zmax=limit, opacity=0.65,
-        colorbar=dict(orientation="h", thickness=8, len=0.9, y=-0.02, yanchor="top", tickfont=dict(size=9)),
-        hovertemplate="attribution %{z:.3g}<extra></extra>",
-    ))
-    layout = dict(title=title, height=height, xaxis=dict(visible=False), margin=dict(l=8, r=8, t=32, b=36))
-    layout["yaxis"] = dict(autorange="reversed", scaleanchor="x", visible=False) if image_like else dict(title="mel band", title_standoff=2)
-    figure.update_layout(**layout)
-    return figure
-
-
-def shapley_bars(values: Mapping[str, float], interactions: Mapping[Tuple[str, str], float], height: int = 200) -> go.Figure:
-    """Each modality's Shapley value and each pair's interaction, in probability points."""
-    names = list(values) + [" x ".join(pair) for pair in interactions]
-    numbers = list(values.values()) + list(interactions.values())
-    colours = ["#4c78a8"] * len(values) + ["#f58518"] * len(interactions)
-    figure = go.Figure(go.Bar(x=names, y=numbers, marker_color=colours, text=[f"{v:+.3f}" for v in numbers], textposition="auto"))
-    figure.update_layout(height=height, yaxis_title="probability points", **SMALL)
-    return figure
+def shapley_bars(values: Mapping[str, float], interactions: Mapping[Tuple[str, str], float]) -> str:
+    """Each modality's Shapley value (blue) and each pair's interaction (orange), in probability points, as
+    HTML bars from a zero line: right raises the explained probability, left lowers it."""
+    rows = [(name, v, "#4c78a8") for name, v in values.items()]
+    rows += [(" x ".join(pair), v, "#f58518") for pair, v in interactions.items()]
+    out = []
+    for name, v, colour in rows:
+        half = 50 * max(0.0, min(1.0, abs(v)))
+        left = 50 - half if v < 0 else 50
+        out.append(
+            '<div style="display:flex;align-items:center;gap:6px;margin:2px 0;font-size:0.85rem">'
+            f'<span style="width:7em;text-align:right;overflow:hidden;white-space:nowrap">{html.escape(name)}</span>'
+            '<span style="flex:1;position:relative;background:#eef1f5;border-radius:3px;height:14px">'
+            '<span style="position:absolute;left:50%;top:0;bottom:0;border-left:1px solid #888"></span>'
+            f'<span style="position:absolute;left:{left:.1f}%;width:{half:.1f}%;top:0;bottom:0;background:{colour};border-radius:3px"></span>'
+            f'</span><span style="width:4em;text-align:right">{v:+.3f}</span></div>'
+        )
+    return f'<div class="fusionlab-shapley">{"".join(out)}</div>'
 
 
 def robustness_figure(curves: Mapping[str, Sequence[float]], levels: Sequence[float], title: str, height: int = 320) -> go.Figure:

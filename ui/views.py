@@ -10,19 +10,19 @@ from fusion_core.explain import heatmap
 from fusion_core.profile import meaning, read_profile
 from fusion_core.tasks import Modality
 
-from .charts import attribution_overlay, image_figure, profile_figure, scene_figure, spectrogram_figure, token_highlights
+from .charts import attribution_png, attribution_scale, image_png, profile_figure, scene_png, spectrogram_png, token_highlights
 
 
-def show_signal(modality: Modality, signal: torch.Tensor, key: str) -> None:
+def show_signal(modality: Modality, signal: torch.Tensor) -> None:
     """The canonical signal as the model receives it (after preprocessing and corruption)."""
     if modality.kind == "image":
-        st.plotly_chart(image_figure(signal, f"{modality.name}: the 28x28 input", height=220), key=f"{key}.img", config={"displayModeBar": False})
+        st.image(image_png(signal), caption=f"{modality.name}: the {signal.shape[-2]}x{signal.shape[-1]} input")
     elif modality.kind == "audio":
         features = modality.featurize(signal.unsqueeze(0))[0]
-        st.plotly_chart(spectrogram_figure(features, f"{modality.name}: log-mel input", height=200), key=f"{key}.spec", config={"displayModeBar": False})
+        st.image(spectrogram_png(features), caption=f"{modality.name}: log-mel input ({features.shape[0]} mel bands, low at the bottom; 1 s)")
         st.audio(wav_bytes(signal), format="audio/wav")
     elif modality.kind == "scene":
-        st.plotly_chart(scene_figure(signal, f"{modality.name}: the {signal.shape[-1]}x{signal.shape[-1]} input", height=240), key=f"{key}.scene", config={"displayModeBar": False})
+        st.image(scene_png(signal), caption=f"{modality.name}: the {signal.shape[-1]}x{signal.shape[-1]} input")
     elif modality.kind == "text" and modality.to_text is not None:
         words = modality.to_text(signal)
         st.markdown(f"**{modality.name}, as the model reads it:** {words or '(no words)'}")
@@ -53,7 +53,7 @@ def show_profile(task_name: str, key: str) -> None:
     )
 
 
-def show_attribution(modality: Modality, signal: torch.Tensor, model_input: torch.Tensor, attribution: torch.Tensor, title: str, key: str) -> None:
+def show_attribution(modality: Modality, signal: torch.Tensor, model_input: torch.Tensor, attribution: torch.Tensor, title: str) -> None:
     """One modality's attribution over what the model read: a heatmap on the picture or spectrogram, colours on the words."""
     if modality.kind == "text" and modality.to_text is not None:
         words = modality.to_text(signal).split()
@@ -67,7 +67,6 @@ def show_attribution(modality: Modality, signal: torch.Tensor, model_input: torc
         base, image_like = signal.mean(dim=0), True
     else:
         base, image_like = model_input, False
-    st.plotly_chart(
-        attribution_overlay(heatmap(base), heatmap(attribution), title, image_like, height=230),
-        key=key, config={"displayModeBar": False},
-    )
+    values = heatmap(attribution)
+    caption = f"{title} · full colour at ±{attribution_scale(values):.3g}" + ("" if image_like else " · low mel bands at the bottom")
+    st.image(attribution_png(heatmap(base), values, image_like), caption=caption)
