@@ -103,8 +103,9 @@ class DigitPairs(Task):
             raise InputError(f"unknown speaker {holdout!r}; choose one of: {', '.join(self.groups)}")
         images, image_digits, image_ids = _image_pool(data_dir, {"test": "test", "train": "train"}.get(split, "trainval"))
         keep = _image_rows(split, len(image_digits))
-        waves, recordings = _audio_pool(data_dir)
+        recordings = fsdd.list_recordings(data_dir)
         chosen = [i for i, r in enumerate(recordings) if _recording_split(r, holdout) == split]
+        waves = _audio_pool(data_dir, tuple(chosen))
         digits = torch.as_tensor(image_digits[keep])
         ids = [image_ids[i] for i in keep]
         if split == "train":
@@ -114,9 +115,11 @@ class DigitPairs(Task):
         else:
             spoken = digits if self.matched else independent_digits(digits, ids)
             audio_index = _hashed_recordings(spoken, recordings, chosen)
+        row_in_pool = torch.full((len(recordings),), -1, dtype=torch.long)
+        row_in_pool[chosen] = torch.arange(len(chosen))
         return PairedData(
             pools={"image": images, "audio": waves},
-            index={"image": torch.as_tensor(keep), "audio": audio_index},
+            index={"image": torch.as_tensor(keep), "audio": row_in_pool[audio_index]},
             labels=self.label_of(digits, spoken),
             ids={"image": ids, "audio": [recordings[i].name for i in audio_index.tolist()]},
         )
@@ -220,11 +223,12 @@ def _image_rows(split: str, count: int) -> List[int]:
     return [i for i in range(count) if (i < MNIST_TRAINVAL and i % VAL_EVERY == VAL_EVERY - 1) == (split == "val")]
 
 
-@lru_cache(maxsize=4)
-def _audio_pool(data_dir: Path) -> Tuple[torch.Tensor, Tuple[fsdd.Recording, ...]]:
-    """Every recording through the same path as a user's upload (``load_audio``)."""
+@lru_cache(maxsize=8)
+def _audio_pool(data_dir: Path, rows: Tuple[int, ...]) -> torch.Tensor:
+    """The split's recordings (rows of ``fsdd.list_recordings``) through the same path as a user's upload
+    (``load_audio``). Only the split's own: the app's test pairs decode 500 recordings, not all 2,500."""
     recordings = fsdd.list_recordings(data_dir)
-    return torch.stack([load_audio(r.path.read_bytes()) for r in recordings]), recordings
+    return torch.stack([load_audio(recordings[i].path.read_bytes()) for i in rows])
 
 
 def _recording_split(recording: fsdd.Recording, holdout: Optional[str]) -> str:
