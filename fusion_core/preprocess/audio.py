@@ -212,15 +212,17 @@ def _mel(device: str) -> AT.MelSpectrogram:
 
 
 def log_mel(waves: torch.Tensor) -> torch.Tensor:
-    """Canonical clips (B, CLIP_SAMPLES) -> standardised log-mel spectrograms (B, N_MELS, N_FRAMES).
+    """Canonical clips (B, CLIP_SAMPLES) -> normalised log-mel spectrograms (B, N_MELS, N_FRAMES).
 
-    Each spectrogram is in dB, floored DYNAMIC_RANGE_DB below its peak and standardised per clip,
-    which removes the recording level and most of a microphone's gain.
+    Each spectrogram is in dB, floored DYNAMIC_RANGE_DB below its peak; each mel band's mean over
+    time is subtracted (cepstral mean normalisation, the speech-recognition standard), which removes
+    a microphone's or codec's fixed colouring as well as the level; then it is scaled to unit
+    standard deviation per clip. On a voice never heard in training, recorded and saved as devices
+    do, this took unimodal-audio from 57% to 81% (README, "Leave one speaker out").
     """
     with torch.no_grad():
         power = _mel(str(waves.device))(waves)
         db = 10.0 * torch.log10(power.clamp_min(1e-10))
         db = torch.maximum(db, db.amax(dim=(-2, -1), keepdim=True) - DYNAMIC_RANGE_DB)
-        mean = db.mean(dim=(-2, -1), keepdim=True)
-        std = db.std(dim=(-2, -1), keepdim=True)
-        return (db - mean) / (std + 1e-3)
+        db = db - db.mean(dim=-1, keepdim=True)
+        return db / (db.std(dim=(-2, -1), keepdim=True) + 1e-3)
