@@ -1,10 +1,10 @@
 """Explain: Captum attributions per input and each modality's exact Shapley share, method by method."""
 
+from concurrent.futures import as_completed
+
 import streamlit as st
-import torch
 
 from fusion_core import remote
-from fusion_core.errors import FusionLabError
 from fusion_core.explain import explain, get_attribution, list_attributions, modality_shapley
 from fusion_core.inference import model_inputs
 from fusion_core.device import pick_device
@@ -12,7 +12,7 @@ from fusion_core.pretrained import list_pretrained
 from fusion_core.tasks import get_task
 from ui.charts import shapley_bars
 from ui.inputs import corrupted, current_signals, true_label
-from ui.resources import cards, zoo
+from ui.resources import cards, workers, zoo
 from ui.state import bound, require_app, show_error
 from ui.views import show_attribution
 
@@ -66,23 +66,26 @@ if not names:
 inputs = {m: x.to(device) for m, x in model_inputs(task, damaged, enabled).items()}
 target = None if target_choice == "the predicted class" else task.labels.index(target_choice)
 
-results = {}
 server = remote.configured()
-progress = st.progress(0.0, text="explaining...")
-for index, name in enumerate(names):
-    progress.progress(index / len(names), text=f"explaining {name}...")
+
+
+def explain_one(name: str):
+    """One method's attributions and Shapley values, or the error that stopped them (shown in its card)."""
     try:
         if server is not None:
-            results[name] = server.explain(task, name, inputs, method.name, params, target)
-        else:
-            results[name] = (
-                explain(models[name], task, inputs, method.name, params, target),
-                modality_shapley(models[name], inputs, target),
-            )
-    except FusionLabError as error:
-        results[name] = error
-    except Exception as error:  # noqa: BLE001
-        results[name] = error
+            return server.explain(task, name, inputs, method.name, params, target)
+        return explain(models[name], task, inputs, method.name, params, target), modality_shapley(models[name], inputs, target)
+    except Exception as error:  # noqa: BLE001  (FusionLabError: the user's input; anything else: shown, not raised)
+        return error
+
+
+# The methods are explained side by side on the server's worker threads (the shared models are only read).
+progress = st.progress(0.0, text="explaining...")
+futures = {workers().submit(explain_one, name): name for name in names}
+results = {}
+for done in as_completed(futures):
+    results[futures[done]] = done.result()
+    progress.progress(len(results) / len(names), text=f"explained {len(results)} of {len(names)} methods...")
 progress.empty()
 
 per_row = 3

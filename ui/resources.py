@@ -1,6 +1,8 @@
 """Heavy objects, loaded once per server process and shared by every session (read-only)."""
 
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Dict, Optional
 
@@ -64,6 +66,16 @@ def zoo(task_name: str, device: str) -> Dict[str, FusionModel]:
     for name, problem in loaded.problems.items():
         st.warning(f"Model {name} is unavailable: {problem}", icon=":material/warning:")
     return loaded.models
+
+
+@st.cache_resource(show_spinner=False)
+def workers() -> ThreadPoolExecutor:
+    """One pool per server process, a thread per CPU core, for work a page can split (each method's explanation).
+
+    Shared by every session, so however many sessions explain at once, no more than that many
+    explanations run together; each runs torch on one intra-op thread (``configure_threads``).
+    """
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="fusionlab-worker")
 
 
 @st.cache_data(show_spinner=False)
