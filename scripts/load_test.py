@@ -5,7 +5,9 @@ the flows a visitor does for T seconds:
 
 - ``playground-link``: open a Playground link to a random test pair;
 - ``playground-change``: on that page, click Random (a new pair), toggle a modality off and on;
-- ``explain``: open Explain for two methods on a random pair;
+- ``explain``: open an Explain link for two methods on a random pair (a new page: the app's frontend loads too);
+- ``explain-click``: on a Playground link showing those methods, click Explain in the sidebar (the page a
+  person goes to next: the frontend is already there);
 - ``errors``: open Error analysis.
 
 A page counts as settled when Streamlit's script has finished the run the action caused
@@ -42,7 +44,7 @@ import psutil  # noqa: E402
 from browser import CHROMIUM, CHROMIUM_FLAGS, app_server  # noqa: E402
 
 TASK = "digits-av"
-FLOWS = ("playground-link", "playground-change", "explain", "errors")
+FLOWS = ("playground-link", "playground-change", "explain", "explain-click", "errors")
 EXPLAIN_METHODS = ("late", "concat")
 TIMEOUT_MS = 180_000
 
@@ -157,6 +159,13 @@ class Session:
         except Exception as exc:  # noqa: BLE001  (a failed flow is counted, the session goes on)
             seconds = time.perf_counter() - start
             error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+            shot = REPO / "artifacts" / f"load-error-{self.index}-{flow}-{len(self.results)}.png"
+            try:  # what the page showed when it gave up, for whoever reads the error
+                shot.parent.mkdir(exist_ok=True)
+                await self.page.screenshot(path=str(shot), full_page=True)
+                error += f" (screenshot: {shot.relative_to(REPO)})"
+            except Exception:  # noqa: BLE001  (a closed page has nothing to show)
+                pass
             self.page = None
         self.results.append({"session": self.index, "flow": flow, "seconds": seconds, "error": error, "mismatch": mismatch})
 
@@ -193,13 +202,10 @@ class Session:
         models = len(self.expected.models)
 
         async def random_pair():
-            before, runs = str(self.pair), await self.runs()
+            runs = await self.runs()
             await self.page.get_by_role("button", name="Random").click()
-            # The click's run (the page was settled, so the next run to finish) puts the new pair in the
-            # address bar: wait for that pair, then for a run after the click to have finished.
-            await self.page.wait_for_function(
-                "old => new URLSearchParams(location.search).get('pair') !== old", arg=before, timeout=TIMEOUT_MS
-            )
+            # The page was settled, so the next run to finish is the click's, which puts its pair (possibly the
+            # same one, 1 in 5,000) in the address bar.
             await self.settle(runs, cards=models)
             self.pair = int(re.search(r"pair=(\d+)", self.page.url).group(1))
 
@@ -220,20 +226,43 @@ class Session:
     async def explain(self) -> None:
         await self.new_page()
         self.pair = self.rng.randrange(len(self.expected.test))
-        # Per method: a heatmap (an image) per modality it reads, then the Shapley bars and captions.
         methods = self.expected.explain_methods
-        charts = sum(self.expected.reads[n] for n in methods)
 
         async def action():
             await self.page.goto(f"{self.url}/explain?task={TASK}&pair={self.pair}&methods={','.join(methods)}")
-            await self.settle(0, charts=charts)
+            await self.settle(0, charts=self.explain_charts())
 
-        async def check():
-            text = await self.page.inner_text('[data-testid="stMain"]')
-            finished = text.count("Convergence delta") >= len(methods) and text.count("Shapley: ") >= len(methods)
-            return None if finished else "Explain finished without its attributions"
+        await self.timed("explain", action, self.check_explained)
 
-        await self.timed("explain", action, check)
+    async def explain_click(self) -> None:
+        await self.new_page()
+        self.pair = self.rng.randrange(len(self.expected.test))
+        methods = self.expected.explain_methods
+        try:
+            await self.page.goto(f"{self.url}/playground?task={TASK}&pair={self.pair}&methods={','.join(methods)}")
+            await self.settle(0, cards=len(methods), charts=2)
+        except Exception as exc:  # noqa: BLE001  (the untimed set-up failed: counted as an error of the flow)
+            self.results.append({"session": self.index, "flow": "explain-click", "seconds": 0.0, "error": f"set-up: {exc}"[:200], "mismatch": None})
+            self.page = None
+            return
+
+        async def action():
+            runs = await self.runs()
+            await self.page.get_by_role("link", name="Explain").first.click()
+            await self.page.get_by_role("heading", name="Explain").first.wait_for(timeout=TIMEOUT_MS)
+            await self.settle(runs, charts=self.explain_charts())
+
+        await self.timed("explain-click", action, self.check_explained)
+
+    def explain_charts(self) -> int:
+        """Per method: a heatmap (an image) per modality it reads; the Shapley bars and captions follow."""
+        return sum(self.expected.reads[n] for n in self.expected.explain_methods)
+
+    async def check_explained(self) -> Optional[str]:
+        methods = self.expected.explain_methods
+        text = await self.page.inner_text('[data-testid="stMain"]')
+        finished = text.count("Convergence delta") >= len(methods) and text.count("Shapley: ") >= len(methods)
+        return None if finished else "Explain finished without its attributions"
 
     async def errors(self) -> None:
         await self.new_page()
