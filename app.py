@@ -3,6 +3,8 @@
 Run with ``streamlit run app.py``. Pages live in pages/; every computation is in fusion_core.
 """
 
+import ui.boot  # noqa: F401  (first, before any other import: see ui/boot.py)
+
 import streamlit as st
 
 from fusion_core.device import configure_threads, describe_device, pick_device

@@ -1,5 +1,7 @@
 """Compare: the pretrained zoo's benchmark, from its cards, recomputable on the local test set."""
 
+import ui.boot  # noqa: F401  (first, before any other import: see ui/boot.py)
+
 import pandas as pd
 import streamlit as st
 

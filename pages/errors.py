@@ -1,5 +1,7 @@
 """Error analysis: browse the test set by method, correctness, disagreement, class and confidence."""
 
+import ui.boot  # noqa: F401  (first, before any other import: see ui/boot.py)
+
 import pandas as pd
 import streamlit as st
 import torch

@@ -1,5 +1,7 @@
 """Explain: Captum attributions per input and each modality's exact Shapley share, method by method."""
 
+import ui.boot  # noqa: F401  (first, before any other import: see ui/boot.py)
+
 from concurrent.futures import as_completed
 
 import streamlit as st

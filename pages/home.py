@@ -1,5 +1,7 @@
 """Home: what FusionLab is for, the task, the device, and the way into each page."""
 
+import ui.boot  # noqa: F401  (first, before any other import: see ui/boot.py)
+
 import streamlit as st
 import torch
 

@@ -1,5 +1,7 @@
 """Learn: a walkthrough of a task family, then one section per fusion method, each with a guided experiment."""
 
+import ui.boot  # noqa: F401  (first, before any other import: see ui/boot.py)
+
 import inspect
 
 import streamlit as st

@@ -1,5 +1,7 @@
 """Playground: one pair of inputs, every fusion method's answer side by side."""
 
+import ui.boot  # noqa: F401  (first, before any other import: see ui/boot.py)
+
 import time
 from collections import Counter
 
