@@ -19,6 +19,16 @@ from PIL import Image
 SMALL = dict(margin=dict(l=8, r=8, t=32, b=8))
 
 
+def _bar_row(label: str, label_width: str, bar: str, value: str, value_width: str) -> str:
+    """One row of an HTML bar chart: the label, a track holding ``bar`` (HTML), the value as text."""
+    return (
+        '<div style="display:flex;align-items:center;gap:6px;margin:2px 0;font-size:0.85rem">'
+        f'<span style="width:{label_width};text-align:right;overflow:hidden;white-space:nowrap">{html.escape(label)}</span>'
+        f'<span style="flex:1;position:relative;background:#eef1f5;border-radius:3px;height:14px">{bar}</span>'
+        f'<span style="width:{value_width};text-align:right">{value}</span></div>'
+    )
+
+
 def probability_bars(top: Sequence[Tuple[str, float]], truth: Optional[str] = None) -> str:
     """Top classes of one prediction as HTML bars (the true class in green).
 
@@ -28,13 +38,8 @@ def probability_bars(top: Sequence[Tuple[str, float]], truth: Optional[str] = No
     rows = []
     for label, p in top:
         colour = "#2e9e5b" if label == truth else "#4c78a8"
-        rows.append(
-            '<div style="display:flex;align-items:center;gap:6px;margin:2px 0;font-size:0.85rem">'
-            f'<span style="width:3.5em;text-align:right;overflow:hidden">{html.escape(label)}</span>'
-            '<span style="flex:1;background:#eef1f5;border-radius:3px;height:14px">'
-            f'<span style="display:block;width:{100 * max(0.0, min(1.0, p)):.1f}%;height:100%;background:{colour};border-radius:3px"></span>'
-            f'</span><span style="width:3.2em;text-align:right">{p:.1%}</span></div>'
-        )
+        bar = f'<span style="display:block;width:{100 * max(0.0, min(1.0, p)):.1f}%;height:100%;background:{colour};border-radius:3px"></span>'
+        rows.append(_bar_row(label, "3.5em", bar, f"{p:.1%}", "3.2em"))
     return f'<div class="fusionlab-bars">{"".join(rows)}</div>'
 
 
@@ -124,14 +129,11 @@ def shapley_bars(values: Mapping[str, float], interactions: Mapping[Tuple[str, s
     for name, v, colour in rows:
         half = 50 * max(0.0, min(1.0, abs(v)))
         left = 50 - half if v < 0 else 50
-        out.append(
-            '<div style="display:flex;align-items:center;gap:6px;margin:2px 0;font-size:0.85rem">'
-            f'<span style="width:7em;text-align:right;overflow:hidden;white-space:nowrap">{html.escape(name)}</span>'
-            '<span style="flex:1;position:relative;background:#eef1f5;border-radius:3px;height:14px">'
+        bar = (
             '<span style="position:absolute;left:50%;top:0;bottom:0;border-left:1px solid #888"></span>'
             f'<span style="position:absolute;left:{left:.1f}%;width:{half:.1f}%;top:0;bottom:0;background:{colour};border-radius:3px"></span>'
-            f'</span><span style="width:4em;text-align:right">{v:+.3f}</span></div>'
         )
+        out.append(_bar_row(name, "7em", bar, f"{v:+.3f}", "4em"))
     return f'<div class="fusionlab-shapley">{"".join(out)}</div>'
 
 
