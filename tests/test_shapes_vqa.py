@@ -180,3 +180,21 @@ def test_the_answer_can_be_named_for_a_typed_question_about_a_test_scene():
     assert TASK.labels[label] == ("yes" if red.x < shapes.SIDE / 2 else "no")
     assert TASK.label_for({"scene": "upload", "question": "Is the red object on the left?"}) is None
     assert TASK.label_for({"scene": "test-5", "question": "Is red left?"}) is None
+
+
+def test_the_scene_slots_place_is_the_soft_argmax_over_every_pixel():
+    """The stem keeps per-cell sums and means; the head must recombine them into the softmax over pixels."""
+    from fusion_core.encoders import create_encoder
+    from fusion_core.encoders.scene_cnn import with_coordinates
+
+    torch.manual_seed(0)
+    encoder = create_encoder(get_task("shapes-vqa").modality("scene").encoder).eval()
+    scenes = torch.rand(3, 3, shapes.SIDE, shapes.SIDE) * 2 - 1
+    with torch.no_grad():
+        places = encoder.place(encoder(scenes))
+        positioned = with_coordinates(scenes)
+        weights = torch.softmax(encoder.where(positioned).flatten(2), dim=-1)
+        grid = positioned[:, -2:].flatten(2)  # (B, 2, pixels)
+        expected = torch.einsum("bkp,bcp->bkc", weights, grid)
+    torch.testing.assert_close(places, expected, atol=1e-5, rtol=0)
+    assert places.shape == (3, len(shapes.COLOURS), 2)
