@@ -87,8 +87,9 @@ class SceneSlots(SceneCNN):
         self.where = nn.Sequential(
             nn.Conv2d(in_channels + 2, 16, 3, padding=1), nn.ReLU(), nn.Conv2d(16, 16, 3, padding=1), nn.ReLU(), nn.Conv2d(16, slots, 1)
         )
-        self.values = nn.Linear(widths[-1], widths[-1] - 3 - 4 * frequencies - 2 * neighbours)
-        self.summary = nn.Linear(widths[-1] - 3 - 4 * frequencies - 2 * neighbours, neighbours)
+        own = widths[-1] - 2 * neighbours - 4 * frequencies - 3  # the rest: neighbours, waves, x^2 + y^2, x, y
+        self.values = nn.Linear(widths[-1], own)
+        self.summary = nn.Linear(own, neighbours)
 
     def stem(self, x: torch.Tensor) -> torch.Tensor:
         """Inputs: x (B, C, S, S). Returns (B, widths[1] + 3 * slots, S/4, S/4): features, then per slot
