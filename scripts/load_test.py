@@ -19,7 +19,6 @@ server's CPU seconds and resident memory (psutil) are sampled throughout.
 Usage: .venv/bin/python scripts/load_test.py [--sessions 10] [--seconds 60] [--flows all] [--json out.json]
        .venv/bin/python scripts/load_test.py --churn 50     # sessions opened and closed in turn: memory growth
        .venv/bin/python scripts/load_test.py --url http://host:port   # an app served elsewhere (no server metrics)
-       .venv/bin/python scripts/load_test.py --first-visits  # each page's first visit after a server start
 """
 
 import argparse
@@ -323,48 +322,6 @@ async def churn(url: str, count: int, server: Server) -> List[float]:
     return rss
 
 
-# page -> (path, what its finished content is): answer cards, drawn figures, a text that appears last.
-FIRST_VISITS = {
-    "home": ("", 0, 1, "Partial information decomposition"),
-    "playground": ("playground?pair=0", "models", 2, None),
-    "explain": ("explain?pair=0&methods=late,concat", 0, 4, "Shapley: "),
-    "compare": ("compare", 0, 4, None),
-    "errors": ("errors", 0, 0, r"correct on \d+ test pairs"),
-    "learn": ("learn", 0, 0, None),
-}
-
-
-async def first_visit(url: str, page_name: str, expected: Expected) -> float:
-    """Seconds from opening ``page_name`` on a server nobody has visited yet to its finished content."""
-    from playwright.async_api import async_playwright
-
-    path, cards, charts, text = FIRST_VISITS[page_name]
-    cards = len(expected.models) if cards == "models" else cards
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        context = await browser.new_context(viewport={"width": 1400, "height": 1000})
-        await context.add_init_script(WATCH_RUNS)
-        page = await context.new_page()
-        start = time.perf_counter()
-        await page.goto(f"{url}/{path}")
-        await page.wait_for_function(SETTLED, arg=[0, cards, charts], timeout=TIMEOUT_MS, polling="raf")
-        if text:
-            await page.get_by_text(re.compile(text)).first.wait_for(timeout=TIMEOUT_MS)
-        seconds = time.perf_counter() - start
-        await browser.close()
-    return seconds
-
-
-def first_visits(expected: Expected, pages: List[str]) -> dict:
-    """Each page opened first on a freshly started server (one server per page), settled."""
-    out = {}
-    for name in pages:
-        with app_server() as (url, process):
-            out[name] = round(asyncio.run(first_visit(url, name, expected)), 2)
-        print(f"first visit {name:<12}{out[name]:>6.2f} s", flush=True)
-    return {"first_visit_s": out}
-
-
 def percentile(values: List[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
@@ -400,8 +357,6 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--flows", default="all", help=f"comma-separated, of: {', '.join(FLOWS)}")
     parser.add_argument("--churn", type=int, default=0, help="instead: open and close this many sessions in turn")
-    parser.add_argument("--first-visits", action="store_true",
-                        help="instead: each page's first visit on a freshly started server (a new server per page)")
     parser.add_argument("--url", help="an app already served elsewhere (no server CPU or memory then)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--explain-methods", default=",".join(EXPLAIN_METHODS),
@@ -421,12 +376,6 @@ def main() -> int:
         expected.explain_methods = chosen
     else:
         expected.explain_methods = tuple(expected.models)
-    if args.first_visits:
-        summary = first_visits(expected, list(FIRST_VISITS))
-        summary["settings"] = {"task": TASK, "cpus": psutil.cpu_count()}
-        if args.json:
-            Path(args.json).write_text(json.dumps(summary, indent=1) + "\n")
-        return 0
     with (nullcontext((args.url, None)) if args.url else app_server()) as (url, process):
         with Server(process.pid if process else None) as server:
             if args.churn:
