@@ -73,8 +73,22 @@ def wait_idle(page, timeout: float = 120_000) -> None:
     page.wait_for_timeout(200)
 
 
+# Streamlit scrolls inside its main container, not the document, so a "full page" screenshot would
+# stop at the viewport: the viewport is grown to the content's height for the shot, then put back.
+CONTENT_HEIGHT = """() => Math.max(document.body.scrollHeight,
+    ...Array.from(document.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"]'), e => e.scrollHeight))"""
+MAX_SHOT_HEIGHT = 6000
+
+
 def shoot(page, name: str, full: Optional[bool] = True) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    size = page.viewport_size
+    height = min(MAX_SHOT_HEIGHT, page.evaluate(CONTENT_HEIGHT)) if full and size else 0
+    if height > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": height})
+        page.wait_for_timeout(300)
     page.screenshot(path=str(path), full_page=full)
+    if height > size["height"]:
+        page.set_viewport_size(size)
     return path
