@@ -91,7 +91,7 @@ blind = {n for n in predictions if not set(models[n].modalities) & set(enabled)}
 votes = Counter(p.label for n, p in predictions.items() if n not in blind)
 winner, count = votes.most_common(1)[0] if votes else ("-", 0)
 summary = st.columns(4)
-summary[0].metric("Agreement", f"{count}/{len(predictions) - len(blind)} say {winner}")
+summary[0].metric(f"Agreement on {winner}", f"{count}/{len(predictions) - len(blind)}")  # a long answer fits the label, not the value
 summary[1].metric("True label", truth if truth is not None else "unknown", help="known when every input comes from the same test pair")
 summary[2].metric("Server time, all methods", f"{1000 * seconds:.0f} ms")
 if server is not None:

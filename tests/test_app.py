@@ -62,7 +62,7 @@ def test_playground_runs_every_method_on_a_test_pair(test_pairs):
     shown = texts(at)
     for name in MODELS:
         assert f"**{name}** →" in shown
-    assert metric(at, "Agreement") == f"{len(MODELS)}/{len(MODELS)} say {truth}"
+    assert metric(at, f"Agreement on {truth}") == f"{len(MODELS)}/{len(MODELS)}"
     assert at.session_state["pair"] == 7
 
 
