@@ -5,10 +5,11 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 from tqdm.auto import tqdm
 
 from .augment import augment
@@ -78,7 +79,7 @@ class TrainingStream:
         self.task, self.data_dir, self.holdout = task, data_dir, holdout
         self.config = config
         self._epochs: Dict[int, Batch] = {}
-        self._encoded: Dict[Tuple[int, str, str, str], torch.Tensor] = {}
+        self._encoded: Dict[Tuple[int, str, str, str], Tuple[torch.Tensor, torch.Tensor]] = {}
 
     @staticmethod
     def _key(config: TrainConfig) -> Tuple:
@@ -99,22 +100,43 @@ class TrainingStream:
         Tokens, or stems for a method that reads stems; each computed once per set of encoder weights
         and shared by every model that has the same encoders.
         """
-        data = self.epoch(index).only(model.modalities)
+        return self.frozen(self.epoch(index), model)
+
+    def frozen(self, data: Batch, model: FusionModel) -> Batch:
+        """``data`` (an epoch, or the validation batch) as ``model``'s frozen encoders see it.
+
+        Each pool is encoded once per set of encoder weights, and each of its rows once, however
+        many samples share it (a scene asked twenty questions). Stems are kept too: they are most of
+        an encoder's cost, and a method that reads stems (FiLM) then finds them made.
+        """
+        data = data.only(model.modalities)
         inputs = {}
         for m, pool in data.inputs.items():
             encoder = model.encoders[m]
-            key = (index, m, encoder_digest(encoder), model.reads)
-            if key not in self._encoded:
-                encoder.eval()
-                device = next(encoder.parameters()).device
-                with torch.no_grad():
-                    parts = []
-                    for i in range(0, len(pool), CHUNK):
-                        stem = encoder.stem(pool[i : i + CHUNK].to(device))
-                        parts.append((stem if model.reads == "stem" else encoder.head(stem)).cpu())
-                self._encoded[key] = torch.cat(parts)
-            inputs[m] = self._encoded[key]
+            encoder.eval()
+            stems = self._cached(pool, m, encoder, "stem", encoder.stem)
+            inputs[m] = stems if model.reads == "stem" else self._cached(pool, m, encoder, "tokens", encoder.head, stems)
         return Batch(inputs, data.present, data.labels, data.index)
+
+    def _cached(
+        self,
+        pool: torch.Tensor,
+        m: str,
+        encoder: nn.Module,
+        what: str,
+        step: Callable[[torch.Tensor], torch.Tensor],
+        given: Optional[torch.Tensor] = None,
+    ) -> torch.Tensor:
+        """``step`` applied in chunks to ``given`` (or the pool), once per pool, modality and encoder weights."""
+        # Keyed by the pool itself, which the cache keeps alive (so its id is never reused).
+        key = (id(pool), m, encoder_digest(encoder), what)
+        if key not in self._encoded:
+            source = pool if given is None else given
+            device = next(encoder.parameters()).device
+            with torch.no_grad():
+                parts = [step(source[i : i + CHUNK].to(device)).cpu() for i in range(0, len(source), CHUNK)]
+            self._encoded[key] = (pool, torch.cat(parts))
+        return self._encoded[key][1]
 
     def _build(self, index: int) -> Batch:
         config = self.config
@@ -152,18 +174,20 @@ def load_encoder_weights(model: FusionModel, encoders: Mapping[str, Mapping[str,
 
 
 @torch.no_grad()
-def predict_logits(model: FusionModel, batch: Batch, device: torch.device, batch_size: int = 1000) -> torch.Tensor:
-    """Logits for every sample of ``batch`` (inference mode, in chunks)."""
+def predict_logits(
+    model: FusionModel, batch: Batch, device: torch.device, batch_size: int = 1000, stage: str = "input"
+) -> torch.Tensor:
+    """Logits for every sample of ``batch`` (inference mode, in chunks); ``stage`` as in ``forward_train``."""
     model.eval()
     out = []
     for start in range(0, len(batch), batch_size):
         part = batch.rows(torch.arange(start, min(start + batch_size, len(batch)))).to(device)
-        out.append(model(part.inputs, part.present).float().cpu())
+        out.append(model.forward_train(part.inputs, part.present, stage).logits.float().cpu())
     return torch.cat(out)
 
 
-def accuracy(model: FusionModel, batch: Batch, device: torch.device) -> float:
-    return float((predict_logits(model, batch, device).argmax(1) == batch.labels).float().mean())
+def accuracy(model: FusionModel, batch: Batch, device: torch.device, stage: str = "input") -> float:
+    return float((predict_logits(model, batch, device, stage=stage).argmax(1) == batch.labels).float().mean())
 
 
 def train_model(
@@ -214,7 +238,10 @@ def train_model(
             total, count = total + float(loss.detach()), count + 1
         history.train_loss.append(total / max(count, 1))
         if val is not None:
-            history.val_accuracy.append(accuracy(model, val, device))
+            # Frozen encoders: validation reads their cached output too (it used to cost more than the epoch).
+            frozen = config.freeze_encoders
+            checked = stream.frozen(val, model) if frozen else val
+            history.val_accuracy.append(accuracy(model, checked, device, stage=model.reads if frozen else "input"))
         log.info("%s epoch %d: loss %.4f val %s", desc, epoch + 1, history.train_loss[-1], history.val_accuracy[-1:])
     model.eval()
     history.seconds = time.perf_counter() - started

@@ -11,7 +11,7 @@ from fusion_core.evaluation import evaluate_models
 from fusion_core.fusions import create_fusion
 from fusion_core.pretrained import load_pretrained, read_card
 from fusion_core.batch import clean_batch
-from fusion_core.training import TrainingStream, accuracy, modality_dropout, train_model
+from fusion_core.training import TrainingStream, accuracy, modality_dropout, predict_logits, train_model
 from fusion_core.zoo import train_zoo
 
 
@@ -96,3 +96,21 @@ def test_leave_one_group_out_retrains_without_each_group(synthetic_task, tmp_pat
     assert set(out["late"]["subsets"]) == {"audio", "image", "audio+image"}
     assert set(out["unimodal-audio"]["subsets"]) == {"audio"}
     assert out["late"]["subsets"]["audio+image"] == pytest.approx(scores["mean"], abs=1e-5)
+
+
+@pytest.mark.parametrize("name", ["concat", "film"])  # one reads the encoders' tokens, the other their stems
+def test_validation_through_the_frozen_cache_matches_the_whole_model(name, data_dir):
+    """Training validates on the frozen encoders' cached output; it must score exactly as the full model does."""
+    from fusion_core.tasks import get_task
+
+    task = get_task("shapes-vqa")
+    model, _ = load_pretrained(task.name, name)
+    val = clean_batch(task, task.load("val", data_dir).subset(list(range(400))))
+    stream = TrainingStream(task, data_dir, task.fusion_recipe)
+    cached = stream.frozen(val, model)
+    assert all(cached.inputs[m].shape[0] == val.inputs[m].shape[0] for m in val.inputs)  # one row per scene, not per question
+    assert stream.frozen(val, model).inputs["scene"] is cached.inputs["scene"]  # encoded once
+    full = predict_logits(model, val, torch.device("cpu"))
+    fast = predict_logits(model, cached, torch.device("cpu"), stage=model.reads)
+    assert torch.equal(full.argmax(1), fast.argmax(1))
+    torch.testing.assert_close(fast, full, atol=1e-4, rtol=1e-4)
