@@ -58,7 +58,9 @@ def save_pretrained(model: FusionModel, card: Dict[str, Any], directory: Path) -
     directory.mkdir(parents=True, exist_ok=True)
     weights = directory / f"{card['name']}.safetensors"
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    save_file(state, str(weights), metadata={"task": card["task"], "method": card["method"]})
+    # One metadata entry: safetensors writes its metadata map in no fixed order, so with two the same
+    # weights could give files with different bytes (and sha256) from one training run to the next.
+    save_file(state, str(weights), metadata={"model": f"{card['task']}/{card['name']} ({card['method']})"})
     card = dict(card, weights={"file": weights.name, "sha256": sha256_file(weights), "bytes": weights.stat().st_size})
     write_card(card, directory)
     return weights
