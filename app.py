@@ -1,6 +1,6 @@
 """FusionLab: compare multimodal fusion methods on paired inputs, live, with explanations.
 
-Run with ``streamlit run app.py``. Pages live in pages/; every computation is in fusion_core.
+Run with ``python -m ui.serve`` (``streamlit run app.py``, loading the models first: see ui/serve.py). Pages live in pages/; every computation is in fusion_core.
 """
 
 import ui.boot  # noqa: F401  (first, before any other import: see ui/boot.py)

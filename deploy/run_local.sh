@@ -29,7 +29,7 @@ SECRET="$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(16))')"
 UPSTREAMS=""
 for i in $(seq 1 "$REPLICAS"); do
     port=$((8500 + i))
-    FUSIONLAB_SERVE="http://127.0.0.1:$SERVE_PORT" STREAMLIT_SERVER_COOKIE_SECRET="$SECRET" .venv/bin/streamlit run app.py \
+    FUSIONLAB_SERVE="http://127.0.0.1:$SERVE_PORT" STREAMLIT_SERVER_COOKIE_SECRET="$SECRET" .venv/bin/python -m ui.serve \
         --server.headless true --server.address 127.0.0.1 --server.port "$port" \
         --browser.gatherUsageStats false >"$RUN/app-$i.log" 2>&1 &
     PIDS+=($!)

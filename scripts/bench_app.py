@@ -53,7 +53,7 @@ def explain_ms(task, models, signals, device) -> dict:
 
 
 def startup_s() -> float:
-    """Seconds from launching ``streamlit run`` to the Home page drawn and idle (browser already open)."""
+    """Seconds from launching the app (``python -m ui.serve``) to the Home page drawn and idle (browser already open)."""
     from playwright.sync_api import sync_playwright
 
     from browser import launch, served_app

@@ -27,7 +27,7 @@ def free_port() -> int:
 
 @contextmanager
 def served_app(timeout: float = 90.0) -> Iterator[str]:
-    """``streamlit run app.py`` on a free port; yields its URL once /_stcore/health answers."""
+    """The app as the README starts it (``python -m ui.serve``) on a free port; yields its URL once /_stcore/health answers."""
     with app_server(timeout) as (url, _):
         yield url
 
@@ -37,7 +37,7 @@ def app_server(timeout: float = 90.0, port: Optional[int] = None) -> Iterator[Tu
     """The served app's URL and its process (for measuring its CPU and memory)."""
     port = port or free_port()
     command = [
-        sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.headless", "true",
+        sys.executable, "-m", "ui.serve", "--server.headless", "true",
         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
     ]
     log = open(REPO / "artifacts" / f"streamlit-{port}.log", "w") if (REPO / "artifacts").is_dir() else subprocess.DEVNULL

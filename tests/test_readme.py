@@ -13,7 +13,7 @@ def readme_commands():
 def test_readme_opens_with_a_start_and_a_test_command():
     commands = readme_commands()
     assert len(commands) == 2, commands
-    assert "streamlit run app.py" in commands[0]
+    assert "-m ui.serve" in commands[0]
     assert "pytest" in commands[1]
 
 

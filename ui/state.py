@@ -24,6 +24,11 @@ APP_SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
 QUERY_KEYS = {"task": "task", "pair": "pair", "methods": "methods", "attr": "attr"}
 
 
+def default_device() -> str:
+    """Where a new session runs the models: a GPU when there is one."""
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 def defaults(task_name: str) -> Dict[str, Any]:
     task = get_task(task_name)
     out: Dict[str, Any] = {
@@ -31,7 +36,7 @@ def defaults(task_name: str) -> Dict[str, Any]:
         "pair": 0,
         "methods": list_pretrained(task_name),
         "attr": list_attributions()[0],
-        "device": "cuda" if torch.cuda.is_available() else "cpu",  # a GPU when there is one
+        "device": default_device(),
     }
     for m in task.modality_names:
         out[f"on.{m}"] = True
