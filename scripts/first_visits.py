@@ -1,8 +1,8 @@
 """Each page's first visit on a freshly started server: seconds from opening it to its finished content.
 
-A new server per page (``tests/browser.py``'s ``app_server``), one Chromium session, settled as the load
-harness (``scripts/load_test.py``) settles a view: the script's run has ended, no element is stale, and
-the page's final content is there.
+A new server per page (``tests/browser.py``'s ``app_server``: the app started as the README starts it), one
+Chromium session, settled as the load harness (``scripts/load_test.py``) settles a view: the script's run has
+ended, no element is stale, and the page's final content is there.
 
 Usage: .venv/bin/python scripts/first_visits.py [--pages home,playground] [--json out.json]
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import List
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_test import CHROMIUM, CHROMIUM_FLAGS, SETTLED, TASK, TIMEOUT_MS, WATCH_RUNS, Expected, app_server, psutil  # noqa: E402
+from load_test import CHROMIUM, CHROMIUM_FLAGS, TASK, TIMEOUT_MS, Expected, RunWatch, app_server, psutil, settle  # noqa: E402
 
 # page -> (path, what its finished content is): answer cards, drawn figures, a text that appears last.
 FIRST_VISITS = {
@@ -39,11 +39,11 @@ async def first_visit(url: str, page_name: str, expected: Expected) -> float:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         context = await browser.new_context(viewport={"width": 1400, "height": 1000})
-        await context.add_init_script(WATCH_RUNS)
         page = await context.new_page()
+        watch = RunWatch(page)
         start = time.perf_counter()
         await page.goto(f"{url}/{path}")
-        await page.wait_for_function(SETTLED, arg=[0, cards, charts], timeout=TIMEOUT_MS, polling="raf")
+        await settle(page, watch, 0, cards, charts)
         if text:
             await page.get_by_text(re.compile(text)).first.wait_for(timeout=TIMEOUT_MS)
         seconds = time.perf_counter() - start

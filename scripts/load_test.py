@@ -10,8 +10,8 @@ the flows a visitor does for T seconds:
   person goes to next: the frontend is already there);
 - ``errors``: open Error analysis.
 
-A page counts as settled when Streamlit's script has finished the run the action caused
-(``data-test-script-state`` of the app goes running -> notRunning), no element is stale, and the
+A page counts as settled when Streamlit's script has finished the run the action caused (the server's
+``script_finished`` message on the page's WebSocket: ``RunWatch``), no element is stale, and the
 flow's final content is there (every method's answer, every chart drawn and image loaded, the table's caption). Every
 answer shown in the Playground is checked against ``fusion_core.predict`` on the same pair. The
 server's CPU seconds and resident memory (psutil) are sampled throughout.
@@ -47,20 +47,10 @@ FLOWS = ("playground-link", "playground-change", "explain", "explain-click", "er
 EXPLAIN_METHODS = ("late", "concat")
 TIMEOUT_MS = 180_000
 
-# Counts finished runs: the app's script state going from "running" to "notRunning".
-WATCH_RUNS = """
-window.__runs = 0;
-new MutationObserver(records => {
-  for (const r of records) {
-    if (r.attributeName === 'data-test-script-state' && r.oldValue === 'running'
-        && r.target.getAttribute('data-test-script-state') === 'notRunning') window.__runs += 1;
-  }
-}).observe(document, {subtree: true, attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
-"""
 SETTLED = """
-([runs, cards, charts]) => {
+([cards, charts]) => {
   const app = document.querySelector('[data-testid="stApp"]');
-  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning' || window.__runs <= runs) return false;
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   if (document.querySelector('[data-stale="true"]')) return false;
   const answers = [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')].filter(e => e.innerText.includes(' → '));
   if (answers.length < cards) return false;
@@ -69,6 +59,57 @@ SETTLED = """
   return images.length + document.querySelectorAll('[data-testid="stPlotlyChart"] svg.main-svg').length >= charts;
 }
 """
+
+
+class RunWatch:
+    """Counts the script runs the server finished for a page, read from the app's WebSocket.
+
+    Streamlit's protocol says when a run ends (a ``script_finished`` message). The page's own sign, its
+    ``data-test-script-state`` attribute going running -> notRunning, is not enough under load: a browser
+    starved of CPU can take a run's start and end in one render, the attribute never reads "running", and a
+    view that did settle looked unsettled for ever.
+    """
+
+    def __init__(self, page) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        self._message = ForwardMsg
+        self.finished = 0
+        self._changed = asyncio.Event()
+        page.on("websocket", self._socket)
+
+    def _socket(self, socket) -> None:
+        if socket.url.endswith("/_stcore/stream"):
+            socket.on("framereceived", self._frame)
+
+    def _frame(self, payload) -> None:
+        if isinstance(payload, str):
+            return
+        message = self._message.FromString(payload)
+        if message.WhichOneof("type") == "script_finished" and message.script_finished != self._message.FINISHED_EARLY_FOR_RERUN:
+            self.finished += 1
+            self._changed.set()
+
+    async def after(self, runs: int, timeout_s: float) -> None:
+        """Wait until more than ``runs`` runs have finished."""
+        deadline = time.monotonic() + timeout_s
+        while self.finished <= runs:
+            self._changed.clear()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no script run finished after run {runs} in {timeout_s:.0f} s")
+            try:
+                await asyncio.wait_for(self._changed.wait(), remaining)
+            except asyncio.TimeoutError:
+                pass
+
+
+async def settle(page, watch: RunWatch, runs: int, cards: int = 0, charts: int = 0) -> None:
+    """Until the run after ``runs`` has finished, no element is stale and the page's final content is there."""
+    started = time.monotonic()
+    await watch.after(runs, TIMEOUT_MS / 1000)
+    left_ms = max(1_000, TIMEOUT_MS - 1000 * (time.monotonic() - started))
+    await page.wait_for_function(SETTLED, arg=[cards, charts], timeout=left_ms, polling="raf")
 
 
 class Expected:
@@ -140,13 +181,14 @@ class Session:
     def __init__(self, index: int, context, url: str, expected: Expected, results: List[dict], rng: random.Random) -> None:
         self.index, self.context, self.url, self.expected, self.results, self.rng = index, context, url, expected, results, rng
         self.page = None
+        self.watch: Optional[RunWatch] = None
         self.pair: Optional[int] = None
 
     async def settle(self, runs: int, cards: int = 0, charts: int = 0) -> None:
-        await self.page.wait_for_function(SETTLED, arg=[runs, cards, charts], timeout=TIMEOUT_MS, polling="raf")
+        await settle(self.page, self.watch, runs, cards, charts)
 
     async def runs(self) -> int:
-        return await self.page.evaluate("window.__runs")
+        return self.watch.finished
 
     async def timed(self, flow: str, action, check) -> None:
         start = time.perf_counter()
@@ -172,6 +214,7 @@ class Session:
         if self.page is not None:
             await self.page.close()
         self.page = await self.context.new_page()
+        self.watch = RunWatch(self.page)
 
     async def playground_link(self) -> None:
         await self.new_page()
@@ -287,7 +330,6 @@ async def drive(url: str, sessions: int, seconds: float, flows: Tuple[str, ...],
 
         async def one(index: int) -> None:
             context = await browser.new_context(viewport={"width": 1400, "height": 1000})
-            await context.add_init_script(WATCH_RUNS)
             session = Session(index, context, url, expected, results, random.Random(seed * 1000 + index))
             try:
                 while time.monotonic() < deadline:
@@ -310,10 +352,10 @@ async def churn(url: str, count: int, server: Server) -> List[float]:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         for i in range(count):
             context = await browser.new_context()
-            await context.add_init_script(WATCH_RUNS)
             page = await context.new_page()
+            watch = RunWatch(page)
             await page.goto(f"{url}/playground?task={TASK}&pair={i}")
-            await page.wait_for_function(SETTLED, arg=[0, 14, 0], timeout=TIMEOUT_MS, polling="raf")
+            await settle(page, watch, 0, cards=14)
             await context.close()
             await asyncio.sleep(0.5)
             server.sample()
