@@ -310,6 +310,20 @@ def test_attribution_overlays_are_pngs_coloured_by_sign():
     assert tuple(flipped[7, 0]) == tuple(red) and tuple(flipped[0, 7]) == tuple(blue)  # spectrograms: low bands at the bottom
 
 
+def test_a_white_scene_is_drawn_with_a_frame():
+    import io
+
+    import numpy as np
+    import torch
+    from PIL import Image
+
+    from ui.charts import FRAME, scene_png
+
+    pixels = np.asarray(Image.open(io.BytesIO(scene_png(torch.ones(3, 4, 4), width=8))).convert("RGB"))
+    assert pixels.shape == (10, 10, 3)  # 8 x 8, and a one-pixel border
+    assert tuple(pixels[0, 0]) == tuple(pixels[9, 5]) == FRAME and tuple(pixels[1, 1]) == (255, 255, 255)
+
+
 def test_probability_bars_are_html_with_escaped_labels_and_true_widths():
     from ui.charts import probability_bars
 

@@ -14,7 +14,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 import plotly.graph_objects as go
 import torch
-from PIL import Image
+from PIL import Image, ImageOps
 
 SMALL = dict(margin=dict(l=8, r=8, t=32, b=8))
 
@@ -57,11 +57,19 @@ def _colour(values: np.ndarray, name: str) -> np.ndarray:
     return _colour_table(name)[index]
 
 
-def png(rgb: np.ndarray, width: int) -> bytes:
-    """RGB floats (H, W, 3) in [0, 1] -> PNG bytes, enlarged by whole pixels to about ``width`` (crisp cells)."""
+FRAME = (190, 190, 190)  # a light grey line around pictures whose background is white, like the page
+
+
+def png(rgb: np.ndarray, width: int, frame: bool = False) -> bytes:
+    """RGB floats (H, W, 3) in [0, 1] -> PNG bytes, enlarged by whole pixels to about ``width`` (crisp cells).
+
+    ``frame`` adds a one-pixel border outside the picture.
+    """
     pixels = (np.clip(rgb, 0.0, 1.0) * 255).round().astype(np.uint8)
     scale = max(1, round(width / pixels.shape[1]))
     image = Image.fromarray(pixels).resize((pixels.shape[1] * scale, pixels.shape[0] * scale), Image.NEAREST)
+    if frame:
+        image = ImageOps.expand(image, border=1, fill=FRAME)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
@@ -80,8 +88,8 @@ def image_png(image: torch.Tensor, width: int = 224) -> bytes:
 
 
 def scene_png(scene: torch.Tensor, width: int = 225) -> bytes:
-    """An RGB scene (3, H, W) in [0, 1]."""
-    return png(scene.detach().float().clamp(0, 1).permute(1, 2, 0).cpu().numpy(), width)
+    """An RGB scene (3, H, W) in [0, 1], framed: its white background would otherwise melt into the page."""
+    return png(scene.detach().float().clamp(0, 1).permute(1, 2, 0).cpu().numpy(), width, frame=True)
 
 
 def spectrogram_png(features: torch.Tensor, width: int = 303) -> bytes:
