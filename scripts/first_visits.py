@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import List
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_test import CHROMIUM, CHROMIUM_FLAGS, TASK, TIMEOUT_MS, Expected, RunWatch, app_server, psutil, settle  # noqa: E402
+from load_test import CHROMIUM, CHROMIUM_FLAGS, TASK, Expected, app_server, psutil  # noqa: E402
+from settling import TIMEOUT_MS, RunWatch, settle  # noqa: E402
 
 # page -> (path, what its finished content is): answer cards, drawn figures, a text that appears last.
 FIRST_VISITS = {

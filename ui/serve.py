@@ -11,9 +11,6 @@ use. ``streamlit run app.py`` keeps working, without the warm start.
 import logging
 import sys
 import time
-from pathlib import Path
-
-APP = Path(__file__).resolve().parent.parent / "app.py"
 
 
 def preload() -> float:
@@ -22,7 +19,7 @@ def preload() -> float:
     import ui.boot  # noqa: F401  (every module, torch included)
     from fusion_core.device import configure_threads
     from fusion_core.tasks import list_tasks
-    from ui.resources import test_answers, test_set, zoo
+    from ui.resources import load_zoo, test_answers, test_set
     from ui.state import default_device
 
     # Outside a page, Streamlit warns that there is no runtime yet for its caches; nothing is wrong.
@@ -33,7 +30,7 @@ def preload() -> float:
     try:
         configure_threads()
         task, device = list_tasks()[0], default_device()
-        zoo(task, device)
+        load_zoo(task, device)
         test_set(task).batch
         test_answers(task, device)
     finally:
@@ -47,7 +44,9 @@ def main() -> int:
     print(f"FusionLab: models and test pairs loaded in {seconds:.1f} s; starting the server", flush=True)
     from streamlit.web import cli
 
-    sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]
+    from ui.state import APP_SCRIPT
+
+    sys.argv = ["streamlit", "run", str(APP_SCRIPT), *sys.argv[1:]]
     return cli.main()
 
 
