@@ -19,4 +19,5 @@ class TrainConfig:
     pretrained_encoders: bool = False  # start from the unimodal baselines' encoders (transfer learning)
     pretrain_epochs: int = 0  # baselines: epochs on the task's auxiliary objective before the label (0: none)
     augment: bool = True
+    augment_features: bool = True  # also the feature-level augmentations (a spectrogram's vocal-tract warp)
     seed: int = 0

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from .augment import augment
+from .augment import augment, augment_features
 from .batch import CHUNK, Batch, clean_batch, featurize
 from .config import TrainConfig
 from .corruptions import corrupt, list_corruptions
@@ -83,7 +83,7 @@ class TrainingStream:
 
     @staticmethod
     def _key(config: TrainConfig) -> Tuple:
-        return (config.seed, config.augment, config.corrupt_prob, config.corrupt_power)
+        return (config.seed, config.augment, config.augment_features, config.corrupt_prob, config.corrupt_power)
 
     def serves(self, config: TrainConfig) -> bool:
         """Whether a model trained with ``config`` may use this stream's epochs."""
@@ -156,6 +156,8 @@ class TrainingStream:
                 self.task, m, signals, inverse, config.corrupt_prob, generator, config.corrupt_power
             )
             inputs[m] = featurize(self.task, {m: torch.cat([signals, damaged])})[m]
+            if config.augment and config.augment_features:
+                inputs[m] = augment_features(self.task.modality(m).kind, inputs[m], generator)
             inverse = inverse.clone()
             inverse[hit] = len(signals) + torch.arange(hit.numel())
             rows_of[m] = inverse
