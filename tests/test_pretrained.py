@@ -87,18 +87,32 @@ def test_accuracy_targets_recomputed_from_the_data(data_dir):
     fused = {n: accuracy_on(m, test) for n, m in zoo.items() if not n.startswith("unimodal")}
     assert min(fused.values()) >= 0.99, fused
     assert max(fused.values()) >= 0.995, fused
+    baseline = {"image": image_only, "audio": audio_only}
     for name, model in zoo.items():
         if name.startswith("unimodal"):
             continue
-        # Fusion never worse than the remaining modality's own baseline (1-point slack).
-        assert accuracy_on(model, only(test, ["image"])) >= image_only - 0.01, name
-        assert accuracy_on(model, only(test, ["audio"])) >= audio_only - 0.01, name
+        for modality, line in baseline.items():
+            # Fusion never worse than the remaining modality's own baseline (1-point slack); a recorded miss
+            # must still miss, so that it leaves this list when a retrain mends it.
+            within = accuracy_on(model, only(test, [modality])) >= line - 0.01
+            assert within != ((name, modality) in SUBSET_MISSES), (name, modality)
+
+
+SUBSET_MISSES = {
+    # Retrained 2026-11-29 with the harder audio augmentation (README, "Leave one speaker out"): early fusion, from
+    # scratch, reads 97.66 from the audio alone against the audio baseline's 98.84.
+    ("early", "audio"): "early fusion's audio-only path is 1.18 points under the audio baseline (2026-11-29 retrain)",
+}
 
 
 LEVEL_ONE_MISSES = {
     # Retrained 2026-11-24 with the mean-normalised log-mel: the audio baseline rose to 99.25 on these pairs, and early
-    # fusion (from scratch) reads 97.55 with the image destroyed by noise, 98.15 occluded (README, digits-av table).
-    "early": "early fusion with the image at level 1.0 is 1.7 points under the audio baseline since the 2026-11-24 retrain",
+    # fusion (from scratch) read 97.55 with the image destroyed by noise; since the 2026-11-29 retrain, 97.25 against
+    # 98.90 (README, digits-av table).
+    "early": "early fusion with the image at level 1.0 is 1.65 points under the audio baseline (1.7 on 2026-11-24)",
+    # Retrained 2026-11-29 (harder audio augmentation): FiLM reads 97.85 with the image salted at level 1.0, against
+    # the audio baseline's 98.90 on those pairs.
+    "film": "FiLM with the image salted at level 1.0 is 1.05 points under the audio baseline (2026-11-29 retrain)",
 }
 
 
