@@ -65,13 +65,17 @@ for stratum, wanted in chosen_strata.items():
     if wanted:
         keep &= torch.tensor([v in wanted for v in data.strata[stratum]])
 
-matrix_column, list_column = st.columns([2, 3])
+# The matrix gets the page's width (its ten columns do not fit beside the list) and the pairs go below it.
+matrix_column, list_column = st.container(), st.container()
 with matrix_column:
-    st.markdown(f"**Confusion matrix of {focus}** (click a cell to list its pairs)")
+    st.markdown(f"**Confusion matrix of {focus}**: rows the true class, columns the predicted one (click a cell to list its pairs)")
     matrix = torch.zeros(len(task.labels), len(task.labels), dtype=torch.long)
     matrix.index_put_((labels, predicted[focus]), torch.ones_like(labels), accumulate=True)
-    frame = pd.DataFrame(matrix.numpy(), index=[f"true {c}" for c in task.labels], columns=[f"pred {c}" for c in task.labels])
-    event = st.dataframe(frame, on_select="rerun", selection_mode="single-cell", key=f"errors.matrix.{focus}")
+    frame = pd.DataFrame(matrix.numpy(), index=list(task.labels), columns=list(task.labels))
+    # Columns as narrow as their text: all ten digit columns fit beside the pair list without scrolling.
+    digits = len(str(int(matrix.max())))
+    widths = {c: st.column_config.NumberColumn(c, width=8 * max(len(c), digits) + 30) for c in task.labels}
+    event = st.dataframe(frame, on_select="rerun", selection_mode="single-cell", key=f"errors.matrix.{focus}", column_config=widths)
     cells = event.selection.get("cells", []) if event else []
     accuracy = float(hit.float().mean())
     st.caption(f"{focus}: {accuracy:.2%} correct on {len(labels)} test pairs; {int(disagree.sum())} pairs where the methods disagree.")
@@ -83,7 +87,7 @@ if cells:
 
 rows = torch.nonzero(keep).flatten()
 with list_column:
-    st.markdown(f"**{len(rows)} pairs**")
+    st.markdown(f"**{len(rows)} pair{'' if len(rows) == 1 else 's'}**")
     table = pd.DataFrame({
         "pair": rows.numpy(),
         "true": [task.labels[int(labels[r])] for r in rows],

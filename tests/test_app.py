@@ -145,9 +145,13 @@ def test_compare_table_and_recompute():
 def test_error_analysis_filters():
     at = start("pages/errors.py")
     at.selectbox(key="errors.method").set_value("unimodal-image").run()
-    wrong = int(next(m.value for m in at.markdown if m.value.endswith(" pairs**")).strip("*").split()[0])
+
+    def listed() -> int:  # "**N pairs**" (or "**1 pair**") above the list
+        return int(next(found.group(1) for m in at.markdown if (found := re.match(r"\*\*(\d+) pairs?\*\*$", m.value))))
+
+    wrong = listed()
     at.segmented_control(key="errors.outcome").set_value("correct").run()
-    right = int(next(m.value for m in at.markdown if m.value.endswith(" pairs**")).strip("*").split()[0])
+    right = listed()
     assert wrong + right == 5000 and 0 < wrong < 200
 
 
