@@ -100,7 +100,6 @@ with list_column:
     picked = st.dataframe(
         table, hide_index=True, on_select="rerun", selection_mode="single-row", key=f"errors.list.{focus}",
         column_config={"confidence": st.column_config.ProgressColumn("confidence", min_value=0.0, max_value=1.0, format="percent")},
-        height=360,
     )
     chosen = picked.selection.get("rows", []) if picked else []
     if chosen:
