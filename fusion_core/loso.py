@@ -26,10 +26,13 @@ log = logging.getLogger(__name__)
 def leave_one_group_out(
     task: Task, names: Sequence[str], data_dir: Path, device: torch.device, epochs_scale: float = 1.0
 ) -> Dict[str, Dict[str, Dict[str, float]]]:
-    """name -> {"accuracy": {group: accuracy, ..., "mean"}, "subsets": {modality subset: mean accuracy}}.
+    """name -> {"accuracy": {group: accuracy, ..., "mean"}, "subsets": {modality subset: mean accuracy},
+    "subsets_by_group": {modality subset: {group: accuracy}}}.
 
     "accuracy" uses every modality the model reads; "subsets" the mean over held-out groups with
-    only that subset switched on (for a fused model, e.g. how its audio path copes with new voices).
+    only that subset switched on (for a fused model, e.g. how its audio path copes with new voices),
+    and "subsets_by_group" each group's, so that a fused answer can be set against its better modality
+    on the same voice.
     """
     if not task.groups:
         raise InputError(f"task {task.name!r} has no groups (speakers) to leave out")
@@ -44,7 +47,7 @@ def leave_one_group_out(
     to_train = baselines if needs_baselines and not borrows else []
     to_train += [e.name for e in entries if e.name not in to_train]
     results: Dict[str, Dict[str, float]] = {name: {} for name in names}
-    subsets: Dict[str, Dict[str, list]] = {name: {} for name in names}
+    subsets: Dict[str, Dict[str, Dict[str, float]]] = {name: {} for name in names}
     for group in task.groups:
         log.info("leave out %s %s", task.group_kind, group)
         with tempfile.TemporaryDirectory() as tmp:
@@ -59,10 +62,14 @@ def leave_one_group_out(
                 results[name][group] = round(accuracy(model, test, device), 5)
                 for subset in modality_subsets(model.modalities):
                     score = accuracy(model, only(test, subset), device)
-                    subsets[name].setdefault(subset_key(subset), []).append(score)
+                    subsets[name].setdefault(subset_key(subset), {})[group] = round(score, 5)
     for scores in results.values():
         scores["mean"] = round(sum(scores[g] for g in task.groups) / len(task.groups), 5)
     return {
-        name: {"accuracy": results[name], "subsets": {k: round(sum(v) / len(v), 5) for k, v in subsets[name].items()}}
+        name: {
+            "accuracy": results[name],
+            "subsets": {k: round(sum(v.values()) / len(v), 5) for k, v in subsets[name].items()},
+            "subsets_by_group": subsets[name],
+        }
         for name in names
     }

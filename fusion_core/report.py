@@ -134,19 +134,36 @@ def write_readme(task: Task, root: Path) -> Path:
             "",
             f"Each column retrains without that {task.group_kind} and tests on pairs whose recordings are all theirs "
             "(every modality the model reads switched on); the last columns are the mean over held-out "
-            f"{task.group_kind}s with only that subset of modalities on.",
+            f"{task.group_kind}s with only that subset of modalities on; \"vs better alone\" is the worst "
+            f"{task.group_kind}'s accuracy with every modality on minus its best single modality's on the same "
+            f"{task.group_kind} (negative: fusion did worse than one input alone).",
             "",
-            "| model | " + " | ".join(groups) + " | mean | " + " | ".join(f"mean, {s} only" for s in subsets) + " |",
-            "|---|" + "---:|" * (len(groups) + 1 + len(subsets)),
+            "| model | " + " | ".join(groups) + " | mean | " + " | ".join(f"mean, {s} only" for s in subsets)
+            + " | vs better alone |",
+            "|---|" + "---:|" * (len(groups) + 2 + len(subsets)),
         ]
         for c in loso:
             out = c["metrics"]["leave_one_out"]
             cells = [_pct(out["accuracy"].get(g)) for g in groups + ["mean"]]
             cells += [_pct(out.get("subsets", {}).get(s)) for s in subsets]
+            margin = fusion_margin(out, groups)
+            cells.append("-" if margin is None else f"{100 * margin:+.2f}")
             lines.append(f"| {c['name']} | " + " | ".join(cells) + " |")
     path = task_dir(task.name, root) / "README.md"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def fusion_margin(leave_one_out: Dict, groups: Sequence[str]) -> Optional[float]:
+    """The worst group's accuracy with every modality on minus its best single modality's; None for one modality.
+
+    None too for results stored before per-group subsets were recorded.
+    """
+    by_group = leave_one_out.get("subsets_by_group", {})
+    singles = [scores for key, scores in by_group.items() if "+" not in key]
+    if len(singles) < 2:
+        return None
+    return min(leave_one_out["accuracy"][g] - max(scores[g] for scores in singles) for g in groups)
 
 
 def _strata_tables(task: Task, cards: List[Dict]) -> List[str]:

@@ -96,6 +96,22 @@ def test_leave_one_group_out_retrains_without_each_group(synthetic_task, tmp_pat
     assert set(out["late"]["subsets"]) == {"audio", "image", "audio+image"}
     assert set(out["unimodal-audio"]["subsets"]) == {"audio"}
     assert out["late"]["subsets"]["audio+image"] == pytest.approx(scores["mean"], abs=1e-5)
+    by_group = out["late"]["subsets_by_group"]
+    assert by_group["audio+image"] == {g: scores[g] for g in synthetic_task.groups}
+    for subset, per_group in by_group.items():  # the means are the per-group scores' means
+        assert out["late"]["subsets"][subset] == pytest.approx(sum(per_group.values()) / 2, abs=1e-5)
+
+
+def test_fusion_margin_is_the_worst_groups_lead_over_its_better_modality():
+    from fusion_core.report import fusion_margin
+
+    result = {
+        "accuracy": {"ann": 0.99, "bob": 0.95},
+        "subsets_by_group": {"audio": {"ann": 0.80, "bob": 0.70}, "image": {"ann": 0.98, "bob": 0.97}},
+    }
+    assert fusion_margin(result, ["ann", "bob"]) == pytest.approx(-0.02)  # bob: 0.95 against the image's 0.97
+    assert fusion_margin({"accuracy": {"ann": 0.9}, "subsets_by_group": {"audio": {"ann": 0.9}}}, ["ann"]) is None
+    assert fusion_margin({"accuracy": {"ann": 0.9}, "subsets": {}}, ["ann"]) is None  # stored before per-group subsets
 
 
 @pytest.mark.parametrize("name", ["concat", "film"])  # one reads the encoders' tokens, the other their stems
