@@ -72,10 +72,7 @@ with matrix_column:
     matrix = torch.zeros(len(task.labels), len(task.labels), dtype=torch.long)
     matrix.index_put_((labels, predicted[focus]), torch.ones_like(labels), accumulate=True)
     frame = pd.DataFrame(matrix.numpy(), index=list(task.labels), columns=list(task.labels))
-    # Columns as narrow as their text: all ten digit columns fit beside the pair list without scrolling.
-    digits = len(str(int(matrix.max())))
-    widths = {c: st.column_config.NumberColumn(c, width=8 * max(len(c), digits) + 30) for c in task.labels}
-    event = st.dataframe(frame, on_select="rerun", selection_mode="single-cell", key=f"errors.matrix.{focus}", column_config=widths)
+    event = st.dataframe(frame, on_select="rerun", selection_mode="single-cell", key=f"errors.matrix.{focus}")
     cells = event.selection.get("cells", []) if event else []
     accuracy = float(hit.float().mean())
     st.caption(f"{focus}: {accuracy:.2%} correct on {len(labels)} test pairs; {int(disagree.sum())} pairs where the methods disagree.")
