@@ -36,7 +36,9 @@ with filters[0]:
 with filters[1]:
     outcome = st.segmented_control("Its answers", ["all", "correct", "wrong"], default="wrong", key="errors.outcome") or "all"
 with filters[2]:
-    only_disagreements = st.toggle("Only pairs the methods disagree on", key="errors.disagree")
+    only_disagreements = st.toggle(
+        "Methods disagree", key="errors.disagree", help="Only the pairs on which the methods' answers are not all the same"
+    )
 with filters[3]:
     low, high = st.slider("Its confidence", 0.0, 1.0, (0.0, 1.0), 0.05, key="errors.confidence")
 classes = st.columns(2 + len(data.strata))

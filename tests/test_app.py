@@ -153,6 +153,8 @@ def test_error_analysis_filters():
     at.segmented_control(key="errors.outcome").set_value("correct").run()
     right = listed()
     assert wrong + right == 5000 and 0 < wrong < 200
+    at.toggle(key="errors.disagree").set_value(True).run()  # right, but some other method is not
+    assert 0 < listed() < right
 
 
 def test_learn_walkthrough_sets_up_the_playground():
