@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up FusionLab: a virtualenv with the pinned packages. No root needed.
 #   scripts/setup.sh           the app's packages (requirements.txt)
-#   scripts/setup.sh --tests   also what the tests need: Chromium (a system package: apt, as root or with sudo)
+#   scripts/setup.sh --tests   also what the tests need: Chromium, espeak-ng and flite (system packages: apt,
+#                              as root or with sudo)
 #                              and requirements-test.txt (pytest, Playwright, the optional Ray Serve extra)
 # Idempotent: a second run only checks.
 set -euo pipefail
@@ -14,12 +15,13 @@ for arg in "$@"; do
     esac
 done
 
-# Chromium drives the browser end-to-end tests (Playwright uses the system binary; no browser download).
-if [ "$TESTS" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+# Chromium drives the browser end-to-end tests (Playwright uses the system binary; no browser download);
+# espeak-ng and flite synthesise the extra training voices of the digit tasks (fusion_core/data/synth_voices.py).
+if [ "$TESTS" = 1 ] && ! { command -v chromium && command -v espeak-ng && command -v flite; } >/dev/null 2>&1; then
     SUDO=""
     [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+    $SUDO apt-get install -y -qq chromium chromium-driver espeak-ng flite >/dev/null
 fi
 
 PYTHON="${PYTHON:-python3}"

