@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import List, Sequence, Tuple
 
@@ -81,9 +80,10 @@ def generate(per_digit: int, engines: Sequence[str], seed: int = SEED) -> List[S
     return samples
 
 
-@lru_cache(maxsize=2)
 def training_set(per_digit: int) -> List[SynthDigit]:
-    """The synthesised training clips; none (and a warning) where no synthesiser is installed."""
+    """The synthesised training clips; none (and a warning) where no synthesiser is installed.
+
+    Not cached: its one caller (``digit_pairs._synth_pool``) keeps the decoded clips, not these files."""
     engines = available_engines()
     if not engines:
         log.warning("neither espeak-ng nor flite is installed: the audio models train on FSDD's speakers alone")
