@@ -1,4 +1,5 @@
-"""Speed of the zoo: single-pair latency, batch throughput and preprocessing time, CPU and CUDA."""
+"""Speed of the zoo: single-pair latency, batch throughput and preprocessing time, CPU and CUDA; and
+whether a GPU gives the CPU's answers."""
 
 import statistics
 import time
@@ -6,8 +7,10 @@ from typing import Callable, Dict, List, Mapping
 
 import torch
 
+from .batch import Batch
 from .device import describe_device
 from .fusions import FusionModel
+from .runner import ZooRunner
 from .samples import sample_file
 from .tasks import Task
 from .zoo import probe_signals
@@ -76,4 +79,43 @@ def bench_models(task: Task, models: Mapping[str, FusionModel], device: torch.de
         "models": per_model,
         "all_models_one_pair_ms": round(sum(m["latency_ms"] for m in per_model.values()), 2),
         "preprocessing_ms": preprocessing_speed(task),
+    }
+
+
+def _split_pass(models: Mapping[str, FusionModel], batch: Batch, device: torch.device) -> Dict:
+    """Every model over ``batch`` on ``device`` (shared encoders run once): logits and wall seconds."""
+    runner = ZooRunner({n: m.to(device).eval() for n, m in models.items()})
+    runner.predict(batch.rows(torch.arange(min(len(batch), 64))), device)  # warm-up: kernels, allocator
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    start = time.perf_counter()
+    logits = runner.predict(batch, device)
+    return {"logits": logits, "seconds": time.perf_counter() - start}
+
+
+def compare_with_cpu(models: Mapping[str, FusionModel], batch: Batch, device: torch.device) -> Dict:
+    """The zoo's answers on ``batch`` on ``device`` against the same models' on the CPU.
+
+    Per model: accuracy on each, the share of samples whose answer (arg max) is the same, and the
+    largest gap between the two softmax outputs; and the seconds each took for the whole batch.
+    """
+    cpu = _split_pass(models, batch, torch.device("cpu"))
+    other = _split_pass(models, batch, device)
+    per_model = {}
+    for name in models:
+        a, b = cpu["logits"][name], other["logits"][name]
+        per_model[name] = {
+            "cpu_accuracy": round(100 * float((a.argmax(1) == batch.labels).float().mean()), 2),
+            "accuracy": round(100 * float((b.argmax(1) == batch.labels).float().mean()), 2),
+            "same_answer": round(100 * float((a.argmax(1) == b.argmax(1)).float().mean()), 3),
+            "max_probability_gap": float((a.softmax(1) - b.softmax(1)).abs().max()),
+        }
+    for model in models.values():
+        model.to(device)
+    return {
+        "device": describe_device(device),
+        "samples": len(batch),
+        "cpu_seconds": round(cpu["seconds"], 3),
+        "seconds": round(other["seconds"], 3),
+        "models": per_model,
     }

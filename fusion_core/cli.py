@@ -74,9 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--loso-only", action="store_true", help="only leave-one-speaker-out; keep the cards' other metrics")
 
     bench = sub.add_parser("bench", help="latency, throughput and preprocessing time of the zoo")
-    common(bench, data=False)
+    common(bench)
     models_arg(bench)
     bench.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    bench.add_argument(
+        "--compare-cpu", action="store_true",
+        help="also run the test split on --device and on the CPU: accuracy, equal answers, largest probability gap",
+    )
 
     profile = sub.add_parser("profile", help="the task's information profile (PID: redundancy, uniqueness, synergy)")
     common(profile)
@@ -210,13 +214,26 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     device = pick_device(args.device)
     models = {n: load_pretrained(args.task, n, device)[0] for n in _model_names(args)}
-    result = bench_models(get_task(args.task), models, device)
+    task = get_task(args.task)
+    result = bench_models(task, models, device)
     print(f"{args.task} on {result['device']} (torch {result['torch']})")
     print(f"{'model':<16}{'params':>9}{'1 pair ms':>11}{'p90 ms':>9}{'pairs/s @256':>14}")
     for name, r in result["models"].items():
         print(f"{name:<16}{r['parameters']:>9}{r['latency_ms']:>11.2f}{r['latency_p90_ms']:>9.2f}{r['throughput_pairs_s']:>14.0f}")
     print(f"all models, one pair: {result['all_models_one_pair_ms']:.1f} ms (preprocessing excluded)")
     print("preprocessing of an upload: " + ", ".join(f"{m} {ms:.1f} ms" for m, ms in result["preprocessing_ms"].items()))
+    if args.compare_cpu:
+        from .bench import compare_with_cpu
+
+        from .batch import clean_batch
+
+        test = clean_batch(task, task.load("test", resolve_data_dir(args.data_dir)))
+        result["compare_cpu"] = parity = compare_with_cpu(models, test, device)
+        print(f"test split ({parity['samples']} samples), every model: {parity['seconds']:.2f} s on {parity['device']}, "
+              f"{parity['cpu_seconds']:.2f} s on the CPU")
+        print(f"{'model':<16}{'accuracy':>10}{'on CPU':>9}{'same answer %':>15}{'max prob gap':>14}")
+        for name, r in parity["models"].items():
+            print(f"{name:<16}{r['accuracy']:>10.2f}{r['cpu_accuracy']:>9.2f}{r['same_answer']:>15.3f}{r['max_probability_gap']:>14.2e}")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
         print(f"wrote {args.json}")

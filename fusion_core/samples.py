@@ -32,10 +32,28 @@ def tone_wav(seconds: float = 2.0, sample_rate: int = 44100, channels: int = 2, 
     return buffer.getvalue()
 
 
+def scene_png(number: int = 0, side: int = 512) -> bytes:
+    """A PNG of a shapes scene (the test split's ``number``), drawn at ``side`` pixels as a screenshot might be."""
+    from .data import shapes
+
+    objects, _ = shapes.scene("test", number)
+    image = Image.fromarray(shapes.render(objects)).resize((side, side), Image.Resampling.NEAREST)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def question_txt(number: int = 0) -> bytes:
+    """A text file holding the first question about the test split's scene ``number``."""
+    from .data import shapes
+
+    _, questions = shapes.scene("test", number)
+    return (questions[0].text + "\n").encode()
+
+
 def sample_file(kind: str) -> bytes:
     """A typical upload of signal ``kind``."""
-    if kind == "image":
-        return digit_png()
-    if kind == "audio":
-        return tone_wav()
+    samples = {"image": digit_png, "audio": tone_wav, "scene": scene_png, "text": question_txt}
+    if kind in samples:
+        return samples[kind]()
     raise InputError(f"no sample file for signal kind {kind!r}")

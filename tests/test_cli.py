@@ -77,13 +77,14 @@ def test_list_names_every_method():
     assert result.returncode == 0 and "graph" in result.stdout and "digits-av" in result.stdout
 
 
-def test_bench_writes_json(tmp_path):
+def test_bench_writes_json(tmp_path, data_dir):
     out = tmp_path / "bench.json"
-    result = run("bench", "--models", "unimodal-image,concat", "--device", "cpu", "--json", str(out))
+    result = run("bench", "--models", "unimodal-image,concat", "--device", "cpu", "--compare-cpu", "--json", str(out), env_data=data_dir)
     assert result.returncode == 0, result.stderr
     report = json.loads(out.read_text())
     assert set(report["models"]) == {"unimodal-image", "concat"}
     assert report["models"]["concat"]["throughput_pairs_s"] > 0 and report["preprocessing_ms"]["audio"] > 0
+    assert report["compare_cpu"]["models"]["concat"]["cpu_accuracy"] > 99 and "same answer" in result.stdout
 
 
 def test_missing_data_dir_is_a_clear_error(tmp_path):

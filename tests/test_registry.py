@@ -47,3 +47,13 @@ def test_every_task_modality_has_an_encoder_and_corruptions():
             assert modality.encoder.name in list_encoders()
             assert list_corruptions(modality.kind), f"{modality.kind} has no corruptions"
             assert modality.kind in AUGMENTATIONS
+
+
+@pytest.mark.parametrize("task_name", list_tasks())
+def test_every_modality_has_a_sample_upload_that_loads(task_name):
+    """``bench`` times preprocessing on these files, for every task's every modality."""
+    from fusion_core.samples import sample_file
+
+    for modality in get_task(task_name).modalities:
+        signal = modality.load(sample_file(modality.kind))
+        assert tuple(signal.shape) == tuple(modality.signal_shape), (task_name, modality.name)
