@@ -30,7 +30,15 @@ class TextGRU(Encoder):
         return self.embed(x).transpose(1, 2)
 
     def head(self, features: torch.Tensor) -> torch.Tensor:
-        tokens, _ = self.gru(features.transpose(1, 2))
+        words = features.transpose(1, 2)
+        if words.is_cuda and not self.training and torch.is_grad_enabled():
+            # cuDNN differentiates an RNN only in training mode, and gradients do pass through this one in
+            # eval mode: frozen encoders under a trained fusion head, Integrated Gradients in Explain.
+            # PyTorch's own GRU kernels compute the same and differentiate in either mode.
+            with torch.backends.cudnn.flags(enabled=False):
+                tokens, _ = self.gru(words)
+            return tokens
+        tokens, _ = self.gru(words)
         return tokens
 
     @classmethod
