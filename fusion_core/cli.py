@@ -210,7 +210,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import bench_models
+    from .batch import clean_batch
+    from .bench import bench_models, compare_with_cpu
 
     device = pick_device(args.device)
     models = {n: load_pretrained(args.task, n, device)[0] for n in _model_names(args)}
@@ -223,10 +224,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
     print(f"all models, one pair: {result['all_models_one_pair_ms']:.1f} ms (preprocessing excluded)")
     print("preprocessing of an upload: " + ", ".join(f"{m} {ms:.1f} ms" for m, ms in result["preprocessing_ms"].items()))
     if args.compare_cpu:
-        from .bench import compare_with_cpu
-
-        from .batch import clean_batch
-
         test = clean_batch(task, task.load("test", resolve_data_dir(args.data_dir)))
         result["compare_cpu"] = parity = compare_with_cpu(models, test, device)
         print(f"test split ({parity['samples']} samples), every model: {parity['seconds']:.2f} s on {parity['device']}, "
