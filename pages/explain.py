@@ -81,49 +81,52 @@ def explain_one(name: str):
         return error
 
 
-# The methods are explained side by side on the server's worker threads (the shared models are only read).
-progress = st.progress(0.0, text="explaining...")
-futures = {workers().submit(explain_one, name): name for name in names}
-results = {}
-for done in as_completed(futures):
-    results[futures[done]] = done.result()
-    progress.progress(len(results) / len(names), text=f"explained {len(results)} of {len(names)} methods...")
-progress.empty()
-
-per_row = 3
-for start in range(0, len(names), per_row):
-    row = st.columns(per_row)
-    for column, name in zip(row, names[start : start + per_row]):
-        with column.container(border=True):
-            result = results[name]
-            if isinstance(result, Exception):
-                st.markdown(f"**{name}**")
-                show_error(result)
-                continue
-            explanation, shapley = result
-            label = task.labels[explanation.target]
-            st.markdown(f"**{name}**: P({label}) = {explanation.probability:.1%} · {1000 * (explanation.seconds + shapley.seconds):.0f} ms")
-            for m, attribution in explanation.attributions.items():
-                show_attribution(task.modality(m), damaged[m], inputs[m][0].cpu(), attribution.cpu(), f"{m}: {method.title}")
-            if explanation.delta is not None:
-                st.caption(f"Convergence delta {explanation.delta:.4f}: how far the attributions' sum is from the change in probability (smaller is more trustworthy).")
-            st.html(shapley_bars(shapley.values, shapley.interactions))
+def show_explained(name: str, result) -> None:
+    """One method's card: its answer, a heatmap per input it reads, its modalities' Shapley shares, or its error."""
+    if isinstance(result, Exception):
+        st.markdown(f"**{name}**")
+        show_error(result)
+        return
+    explanation, shapley = result
+    label = task.labels[explanation.target]
+    st.markdown(f"**{name}**: P({label}) = {explanation.probability:.1%} · {1000 * (explanation.seconds + shapley.seconds):.0f} ms")
+    for m, attribution in explanation.attributions.items():
+        show_attribution(task.modality(m), damaged[m], inputs[m][0].cpu(), attribution.cpu(), f"{m}: {method.title}")
+    if explanation.delta is not None:
+        st.caption(f"Convergence delta {explanation.delta:.4f}: how far the attributions' sum is from the change in probability (smaller is more trustworthy).")
+    st.html(shapley_bars(shapley.values, shapley.interactions))
+    st.caption(
+        f"Shapley: {' + '.join(f'{m} {v:+.3f}' for m, v in shapley.values.items())} = "
+        f"P(all) {shapley.full:.3f} − P(none) {shapley.empty:.3f}"
+    )
+    gain = shapley.full - shapley.empty
+    for pair, value in shapley.interactions.items():
+        kind = "redundant: either alone would do" if value < -0.05 else "synergy: they need each other" if value > 0.05 else "independent"
+        st.caption(f"Interaction {' x '.join(pair)} {value:+.3f} ({kind}).")
+        if gain > 0.05 and value > 0.5 * gain:
             st.caption(
-                f"Shapley: {' + '.join(f'{m} {v:+.3f}' for m, v in shapley.values.items())} = "
-                f"P(all) {shapley.full:.3f} − P(none) {shapley.empty:.3f}"
+                f":material/join_inner: The interaction carries {value / gain:.0%} of the {gain:.2f} this answer gains "
+                "over no evidence: it exists only when both inputs are there."
             )
-            gain = shapley.full - shapley.empty
-            for pair, value in shapley.interactions.items():
-                kind = "redundant: either alone would do" if value < -0.05 else "synergy: they need each other" if value > 0.05 else "independent"
-                st.caption(f"Interaction {' x '.join(pair)} {value:+.3f} ({kind}).")
-                if gain > 0.05 and value > 0.5 * gain:
-                    st.caption(
-                        f":material/join_inner: The interaction carries {value / gain:.0%} of the {gain:.2f} this answer gains "
-                        "over no evidence: it exists only when both inputs are there."
-                    )
-            measured = model_cards.get(name, {}).get("metrics", {}).get("interaction", {})
-            if measured.get("interaction_share") is not None:
-                st.caption(
-                    f"Over {measured['pairs']} test pairs the interaction carries {measured['interaction_share']:.0%} of "
-                    f"{name}'s right answers on this task (mean interaction {measured['interaction']:+.2f})."
-                )
+    measured = model_cards.get(name, {}).get("metrics", {}).get("interaction", {})
+    if measured.get("interaction_share") is not None:
+        st.caption(
+            f"Over {measured['pairs']} test pairs the interaction carries {measured['interaction_share']:.0%} of "
+            f"{name}'s right answers on this task (mean interaction {measured['interaction']:+.2f})."
+        )
+
+
+# The methods are explained side by side on the server's worker threads (the shared models are only read), and
+# each card is drawn as soon as its method is done, so the browser draws while the rest are still computing.
+progress = st.progress(0.0, text="explaining...")
+per_row = 3
+slots = {}
+for start in range(0, len(names), per_row):
+    for column, name in zip(st.columns(per_row), names[start : start + per_row]):
+        slots[name] = column.container(border=True)
+futures = {workers().submit(explain_one, name): name for name in names}
+for count, done in enumerate(as_completed(futures), 1):
+    with slots[futures[done]]:
+        show_explained(futures[done], done.result())
+    progress.progress(count / len(names), text=f"explained {count} of {len(names)} methods...")
+progress.empty()
