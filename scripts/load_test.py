@@ -17,6 +17,7 @@ answer shown in the Playground is checked against ``fusion_core.predict`` on the
 server's CPU seconds and resident memory (psutil) are sampled throughout.
 
 Usage: .venv/bin/python scripts/load_test.py [--sessions 10] [--seconds 60] [--flows all] [--json out.json]
+       .venv/bin/python scripts/load_test.py --sessions 10 --think 1,5   # each session pauses 1-5 s after a flow
        .venv/bin/python scripts/load_test.py --churn 50     # sessions opened and closed in turn: memory growth
        .venv/bin/python scripts/load_test.py --url http://host:port   # an app served elsewhere (no server metrics)
 """
@@ -76,11 +77,15 @@ class Expected:
 
 
 class Server:
-    """Samples the app process's CPU time and resident memory every second."""
+    """Samples the app process's CPU time and resident memory every second, and the whole machine's busy CPU time.
+
+    The machine's figure holds what the server's does not: on one machine, the browsers (and this harness).
+    """
 
     def __init__(self, pid: Optional[int]) -> None:
         self.process = psutil.Process(pid) if pid else None
-        self.samples: List[Tuple[float, float, float]] = []  # (seconds since start, cpu seconds, rss MB)
+        # (seconds since start, server cpu seconds, server rss MB, machine busy cpu seconds)
+        self.samples: List[Tuple[float, float, float, float]] = []
         self._stop = threading.Event()
         self._start = time.monotonic()
 
@@ -88,9 +93,14 @@ class Server:
         times = self.process.cpu_times()
         return times.user + times.system
 
+    @staticmethod
+    def machine_busy() -> float:
+        times = psutil.cpu_times()
+        return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+
     def sample(self) -> None:
         if self.process:
-            self.samples.append((time.monotonic() - self._start, self.cpu(), self.process.memory_info().rss / 2**20))
+            self.samples.append((time.monotonic() - self._start, self.cpu(), self.process.memory_info().rss / 2**20, self.machine_busy()))
 
     def run(self) -> None:
         while not self._stop.wait(1.0):
@@ -254,7 +264,8 @@ class Session:
         await self.timed("errors", action, check)
 
 
-async def drive(url: str, sessions: int, seconds: float, flows: Tuple[str, ...], expected: Expected, seed: int) -> List[dict]:
+async def drive(url: str, sessions: int, seconds: float, flows: Tuple[str, ...], expected: Expected, seed: int,
+                think: Tuple[float, float] = (0.0, 0.0)) -> List[dict]:
     from playwright.async_api import async_playwright
 
     results: List[dict] = []
@@ -269,6 +280,9 @@ async def drive(url: str, sessions: int, seconds: float, flows: Tuple[str, ...],
                 while time.monotonic() < deadline:
                     flow = session.rng.choice(flows)
                     await getattr(session, flow.replace("-", "_"))()
+                    pause = min(session.rng.uniform(*think), deadline - time.monotonic())
+                    if pause > 0:  # a person reading the page before the next click
+                        await asyncio.sleep(pause)
             finally:
                 await context.close()
 
@@ -321,10 +335,27 @@ def summarise(results: List[dict], server: Server, seconds: float) -> dict:
         cpu = server.samples[-1][1] - server.samples[0][1]
         out["server_cpu_s"] = round(cpu, 2)
         out["server_cpu_s_per_view"] = round(cpu / max(1, len(results)), 3)
+        busy = server.samples[-1][3] - server.samples[0][3]
+        out["machine_cpu_s"] = round(busy, 2)
+        out["other_cpu_s_per_view"] = round((busy - cpu) / max(1, len(results)), 3)  # browsers and harness
+        out["cpus"] = psutil.cpu_count()
         out["rss_mb"] = {"start": round(server.samples[0][2]), "max": round(max(s[2] for s in server.samples)), "end": round(server.samples[-1][2])}
-        out["rss_timeline"] = [(round(t), round(rss)) for t, _, rss in server.samples]
+        out["rss_timeline"] = [(round(t), round(rss)) for t, _, rss, _ in server.samples]
     out["problems"] = [r for r in results if r["error"] or r["mismatch"]][:20]
     return out
+
+
+def think_range(text: str) -> Tuple[float, float]:
+    """'LOW,HIGH' (or one number) -> the range of a session's pause after each flow, in seconds."""
+    try:
+        parts = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give seconds as LOW,HIGH, e.g. 1,5") from None
+    if len(parts) == 1:
+        parts *= 2
+    if len(parts) != 2 or not 0 <= parts[0] <= parts[1]:
+        raise argparse.ArgumentTypeError(f"{text!r}: give seconds as LOW,HIGH with 0 <= LOW <= HIGH, e.g. 1,5")
+    return parts[0], parts[1]
 
 
 def main() -> int:
@@ -335,6 +366,8 @@ def main() -> int:
     parser.add_argument("--churn", type=int, default=0, help="instead: open and close this many sessions in turn")
     parser.add_argument("--url", help="an app already served elsewhere (no server CPU or memory then)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--think", type=think_range, default=(0.0, 0.0), metavar="LOW,HIGH",
+                        help="seconds a session pauses after each flow, drawn uniformly (default 0,0: none)")
     parser.add_argument("--explain-methods", default=",".join(EXPLAIN_METHODS),
                         help="the methods the Explain flow explains, comma-separated, or 'all'")
     parser.add_argument("--json", help="write the results here")
@@ -364,10 +397,10 @@ def main() -> int:
                            "rss_peak_growth_mb": round(max(rss) - rss[0]) if rss else None}
             else:
                 start = time.monotonic()
-                results = asyncio.run(drive(url, args.sessions, args.seconds, flows, expected, args.seed))
+                results = asyncio.run(drive(url, args.sessions, args.seconds, flows, expected, args.seed, args.think))
                 summary = summarise(results, server, round(time.monotonic() - start, 1))
     summary["settings"] = {"sessions": args.sessions, "seconds": args.seconds, "flows": list(flows), "task": TASK,
-                           "cpus": psutil.cpu_count(), "seed": args.seed,
+                           "cpus": psutil.cpu_count(), "seed": args.seed, "think_s": list(args.think),
                            "explain_methods": list(expected.explain_methods)}
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=1) + "\n")
@@ -378,6 +411,8 @@ def main() -> int:
             print(f"{flow:<20}{r['views']:>6}{r['p50_s'] or 0:>8.2f}{r['p95_s'] or 0:>8.2f}{r['errors']:>8}{r['mismatches']:>7}")
         if "server_cpu_s_per_view" in summary:
             print(f"server CPU {summary['server_cpu_s']} s, {summary['server_cpu_s_per_view']} s per view; RSS {summary['rss_mb']} MB")
+            print(f"machine CPU {summary['machine_cpu_s']} s of {summary['cpus']} x {summary['seconds']} s; the rest of it "
+                  f"(browsers, harness) {summary['other_cpu_s_per_view']} s per view")
         for problem in summary["problems"][:5]:
             print("problem:", problem)
     else:
