@@ -95,8 +95,8 @@ class Server:
 
     @staticmethod
     def machine_busy() -> float:
-        times = psutil.cpu_times()
-        return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+        times = psutil.cpu_times()  # guest time is inside user time, steal is the hypervisor's: neither is added
+        return sum(getattr(times, field, 0.0) for field in ("user", "nice", "system", "irq", "softirq"))
 
     def sample(self) -> None:
         if self.process:
