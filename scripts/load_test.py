@@ -276,11 +276,12 @@ async def drive(url: str, sessions: int, seconds: float, flows: Tuple[str, ...],
         async def one(index: int) -> None:
             context = await browser.new_context(viewport={"width": 1400, "height": 1000})
             session = Session(index, context, url, expected, results, random.Random(seed * 1000 + index))
+            pauses = random.Random(f"think-{seed}-{index}")  # its own stream: a pause leaves the flows as without one
             try:
                 while time.monotonic() < deadline:
                     flow = session.rng.choice(flows)
                     await getattr(session, flow.replace("-", "_"))()
-                    pause = min(session.rng.uniform(*think), deadline - time.monotonic())
+                    pause = min(pauses.uniform(*think), deadline - time.monotonic())
                     if pause > 0:  # a person reading the page before the next click
                         await asyncio.sleep(pause)
             finally:
