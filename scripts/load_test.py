@@ -42,6 +42,7 @@ sys.path.insert(0, str(REPO / "tests"))
 import psutil  # noqa: E402
 
 from browser import CHROMIUM, CHROMIUM_FLAGS, app_server  # noqa: E402
+from sampling import Server  # noqa: E402
 from settling import TIMEOUT_MS, RunWatch, settle  # noqa: E402
 
 TASK = "digits-av"
@@ -74,46 +75,6 @@ class Expected:
                 answers = self.fc.predict(TASK, signals, off=off, device="cpu")
                 self._cache[(pair, image_on)] = {n: a.label for n, a in answers.items()}
             return self._cache[(pair, image_on)]
-
-
-class Server:
-    """Samples the app process's CPU time and resident memory every second, and the whole machine's busy CPU time.
-
-    The machine's figure holds what the server's does not: on one machine, the browsers (and this harness).
-    """
-
-    def __init__(self, pid: Optional[int]) -> None:
-        self.process = psutil.Process(pid) if pid else None
-        # (seconds since start, server cpu seconds, server rss MB, machine busy cpu seconds)
-        self.samples: List[Tuple[float, float, float, float]] = []
-        self._stop = threading.Event()
-        self._start = time.monotonic()
-
-    def cpu(self) -> float:
-        times = self.process.cpu_times()
-        return times.user + times.system
-
-    @staticmethod
-    def machine_busy() -> float:
-        times = psutil.cpu_times()  # guest time is inside user time, steal is the hypervisor's: neither is added
-        return sum(getattr(times, field, 0.0) for field in ("user", "nice", "system", "irq", "softirq"))
-
-    def sample(self) -> None:
-        if self.process:
-            self.samples.append((time.monotonic() - self._start, self.cpu(), self.process.memory_info().rss / 2**20, self.machine_busy()))
-
-    def run(self) -> None:
-        while not self._stop.wait(1.0):
-            self.sample()
-
-    def __enter__(self) -> "Server":
-        self.sample()
-        threading.Thread(target=self.run, daemon=True).start()
-        return self
-
-    def __exit__(self, *_) -> None:
-        self._stop.set()
-        self.sample()
 
 
 def answers_on(text: str) -> Dict[str, str]:
@@ -308,7 +269,7 @@ async def churn(url: str, count: int, server: Server) -> List[float]:
             await context.close()
             await asyncio.sleep(0.5)
             server.sample()
-            rss.append(server.samples[-1][2])
+            rss.append(server.samples[-1].rss_mb)
         await browser.close()
     return rss
 
@@ -333,15 +294,14 @@ def summarise(results: List[dict], server: Server, seconds: float) -> dict:
             }
     out = {"flows": flows, "views": len(results), "seconds": seconds}
     if server.process and len(server.samples) >= 2:
-        cpu = server.samples[-1][1] - server.samples[0][1]
+        first, last = server.samples[0], server.samples[-1]
+        cpu, busy = last.server_cpu - first.server_cpu, last.machine_cpu - first.machine_cpu
         out["server_cpu_s"] = round(cpu, 2)
         out["server_cpu_s_per_view"] = round(cpu / max(1, len(results)), 3)
-        busy = server.samples[-1][3] - server.samples[0][3]
         out["machine_cpu_s"] = round(busy, 2)
         out["other_cpu_s_per_view"] = round((busy - cpu) / max(1, len(results)), 3)  # browsers and harness
-        out["cpus"] = psutil.cpu_count()
-        out["rss_mb"] = {"start": round(server.samples[0][2]), "max": round(max(s[2] for s in server.samples)), "end": round(server.samples[-1][2])}
-        out["rss_timeline"] = [(round(t), round(rss)) for t, _, rss, _ in server.samples]
+        out["rss_mb"] = {"start": round(first.rss_mb), "max": round(max(x.rss_mb for x in server.samples)), "end": round(last.rss_mb)}
+        out["rss_timeline"] = [(round(x.seconds), round(x.rss_mb)) for x in server.samples]
     out["problems"] = [r for r in results if r["error"] or r["mismatch"]][:20]
     return out
 
@@ -393,7 +353,7 @@ def main() -> int:
                 # Growth is counted from the first session's end: loading the zoo and the test pairs happens once,
                 # in the first session; what grows after it is what sessions leave behind.
                 summary = {"churn_sessions": args.churn, "rss_mb_after_each": [round(r) for r in rss],
-                           "rss_mb_at_start": round(server.samples[0][2]),
+                           "rss_mb_at_start": round(server.samples[0].rss_mb),
                            "rss_growth_mb": round(rss[-1] - rss[0]) if rss else None,
                            "rss_peak_growth_mb": round(max(rss) - rss[0]) if rss else None}
             else:
@@ -412,7 +372,7 @@ def main() -> int:
             print(f"{flow:<20}{r['views']:>6}{r['p50_s'] or 0:>8.2f}{r['p95_s'] or 0:>8.2f}{r['errors']:>8}{r['mismatches']:>7}")
         if "server_cpu_s_per_view" in summary:
             print(f"server CPU {summary['server_cpu_s']} s, {summary['server_cpu_s_per_view']} s per view; RSS {summary['rss_mb']} MB")
-            print(f"machine CPU {summary['machine_cpu_s']} s of {summary['cpus']} x {summary['seconds']} s; the rest of it "
+            print(f"machine CPU {summary['machine_cpu_s']} s of {summary['settings']['cpus']} x {summary['seconds']} s; the rest of it "
                   f"(browsers, harness) {summary['other_cpu_s_per_view']} s per view")
         for problem in summary["problems"][:5]:
             print("problem:", problem)
