@@ -62,10 +62,18 @@ class ZooRunner:
 
     @torch.inference_mode()
     def from_encoded(
-        self, encoded: Mapping[Tuple[str, str, str], torch.Tensor], present: Optional[Mapping[str, torch.Tensor]] = None
+        self,
+        encoded: Mapping[Tuple[str, str, str], torch.Tensor],
+        present: Optional[Mapping[str, torch.Tensor]] = None,
+        like: Optional[torch.Tensor] = None,
     ) -> Dict[str, torch.Tensor]:
-        """name -> logits (B, classes) from ``encode``'s output; a model none of whose inputs is there gets zeros (no evidence)."""
-        first = next(iter(encoded.values()))
+        """name -> logits (B, classes) from ``encode``'s output; a model none of whose inputs is there gets zeros (no evidence).
+
+        ``like``: an input whose batch size and device the zeros take when no model read any input (``encoded`` empty).
+        """
+        first = next(iter(encoded.values()), like)
+        if first is None:
+            raise ValueError("no inputs to predict from")
         out = {}
         for name, model in self.models.items():
             given = {m: encoded[(m, d, model.reads)] for m, d in self.digests[name].items() if (m, d, model.reads) in encoded}
@@ -79,7 +87,7 @@ class ZooRunner:
         self, inputs: Mapping[str, torch.Tensor], present: Optional[Mapping[str, torch.Tensor]] = None
     ) -> Dict[str, torch.Tensor]:
         """name -> logits (B, classes) for inputs (modality -> (B, ...)) already on the models' device."""
-        return self.from_encoded(self.encode(inputs), present)
+        return self.from_encoded(self.encode(inputs), present, like=next(iter(inputs.values()), None))
 
     def predict(self, batch: Batch, device: torch.device, batch_size: int = 1000) -> Dict[str, torch.Tensor]:
         """name -> logits for every sample of ``batch`` (on the CPU), in chunks."""

@@ -33,3 +33,6 @@ def test_a_model_without_its_modality_gets_no_evidence():
     inputs = {"image": TASK.featurize(probe_signals(TASK, 2))["image"]}
     out = ZooRunner(models).logits(inputs)
     assert torch.equal(out["unimodal-audio"], torch.zeros(2, 10)) and out["late"].abs().sum() > 0
+    # No model reads the input given (an audio-only zoo evaluated on the image-only subset): zeros, not a crash.
+    alone = ZooRunner({"unimodal-audio": models["unimodal-audio"]}).logits(inputs)
+    assert torch.equal(alone["unimodal-audio"], torch.zeros(2, 10))
