@@ -109,7 +109,7 @@ def train_zoo(
     written = []
     for entry in entries:
         accepts = fusion_class(entry.method).accepts_pretrained_encoders
-        config = task.recipe(entry.method, accepts)
+        config = task.recipe(entry.method, accepts, entry.options.get("modality", ""))
         config = dataclasses.replace(config, epochs=max(1, round(config.epochs * epochs_scale)))
         stream = next((s for s in streams if s.serves(config)), None)
         if stream is None:

@@ -64,6 +64,14 @@ def test_train_zoo_writes_cards_that_rebuild_the_models(synthetic_task, tmp_path
     json.dumps(concat)  # the card is plain JSON
 
 
+def test_a_baseline_can_train_longer_than_the_rest(synthetic_task, tmp_path, monkeypatch):
+    monkeypatch.setattr(synthetic_task, "unimodal_epochs", {"audio": 5})
+    train_zoo(synthetic_task, tmp_path, tmp_path / "synthetic", ["unimodal-audio", "unimodal-image"])
+    audio, image = (read_card("synthetic", f"unimodal-{m}", tmp_path)["training"] for m in ("audio", "image"))
+    assert audio["config"]["epochs"] == 5 and len(audio["val_accuracy"]) == 5
+    assert image["config"]["epochs"] == 3 and len(image["val_accuracy"]) == 3
+
+
 def test_evaluation_on_generated_data(synthetic_task, tmp_path):
     train_zoo(synthetic_task, tmp_path, tmp_path / "synthetic", ["unimodal-image", "unimodal-audio", "late"])
     models = {n: load_pretrained("synthetic", n, root=tmp_path)[0] for n in ("unimodal-image", "late")}

@@ -1,5 +1,6 @@
 """The task contract: modalities, labels, splits and the path from a user's file to a model input."""
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -106,6 +107,8 @@ class Task:
     encoder_source: str = ""
     # Training recipes of the pretrained zoo (read-only; copy with dataclasses.replace to change).
     unimodal_recipe = TrainConfig(epochs=20, modality_dropout=0.0)
+    # Per-modality epochs of the unimodal recipe where a baseline needs more than the rest (modality -> epochs).
+    unimodal_epochs: Mapping[str, int] = {}
     fusion_recipe = TrainConfig(epochs=6, pretrained_encoders=True, freeze_encoders=True)
     scratch_recipe = TrainConfig(epochs=20)
     # A method's options on this task (e.g. a deeper transformer), passed to ``create_fusion``.
@@ -141,10 +144,14 @@ class Task:
 
     # Everything below is shared by all tasks.
 
-    def recipe(self, method: str, accepts_pretrained_encoders: bool) -> TrainConfig:
-        """How the zoo trains ``method``: baselines alone; fusion on top of the baselines' encoders."""
+    def recipe(self, method: str, accepts_pretrained_encoders: bool, modality: str = "") -> TrainConfig:
+        """How the zoo trains ``method``: baselines alone; fusion on top of the baselines' encoders.
+
+        ``modality``: the one a unimodal baseline reads (it may train longer, see ``unimodal_epochs``).
+        """
         if method == "unimodal":
-            return self.unimodal_recipe
+            epochs = self.unimodal_epochs.get(modality)
+            return dataclasses.replace(self.unimodal_recipe, epochs=epochs) if epochs else self.unimodal_recipe
         return self.fusion_recipe if accepts_pretrained_encoders else self.scratch_recipe
 
     @property
