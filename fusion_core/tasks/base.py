@@ -1,7 +1,6 @@
 """The task contract: modalities, labels, splits and the path from a user's file to a model input."""
 
-import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -151,7 +150,7 @@ class Task:
         """
         if method == "unimodal":
             epochs = self.unimodal_epochs.get(modality)
-            return dataclasses.replace(self.unimodal_recipe, epochs=epochs) if epochs else self.unimodal_recipe
+            return replace(self.unimodal_recipe, epochs=epochs) if epochs else self.unimodal_recipe
         return self.fusion_recipe if accepts_pretrained_encoders else self.scratch_recipe
 
     @property
