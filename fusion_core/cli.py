@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", help="root directory for <task>/ (default: the repository's pretrained/)")
     train.add_argument("--epochs-scale", type=float, default=1.0, help="scale every recipe's epochs (smoke runs)")
     train.add_argument("--no-evaluate", action="store_true", help="skip the test-set evaluation afterwards")
+    train.add_argument(
+        "--seed", type=int, default=0, help="add this to every recipe's seed: the same recipe from another random draw (run-to-run spread)"
+    )
     train.add_argument("--holdout", help="leave this group (a digit task's speaker) out of training; needs --out, skips evaluation")
 
     evaluate = sub.add_parser("evaluate", help="test metrics into the cards and pretrained/<task>/README.md")
@@ -184,7 +187,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.holdout and not args.out:
         raise InputError("--holdout trains models that never heard a speaker: give --out DIR, so that the pretrained zoo stays as it is")
     start = time.perf_counter()
-    written = train_zoo(task, data_dir, task_dir(args.task, root), names, device, args.epochs_scale, holdout=args.holdout)
+    written = train_zoo(task, data_dir, task_dir(args.task, root), names, device, args.epochs_scale, holdout=args.holdout, seed=args.seed)
     print(f"trained {len(written)} models in {(time.perf_counter() - start) / 60:.1f} min on {describe_device(device)}")
     if args.holdout:
         print(f"without {args.holdout}: measure them with scripts/held_out_audio.py --speaker {args.holdout} --root {root}")

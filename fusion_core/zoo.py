@@ -95,12 +95,15 @@ def train_zoo(
     device: torch.device = torch.device("cpu"),
     epochs_scale: float = 1.0,
     holdout: Optional[str] = None,
+    seed: int = 0,
 ) -> List[str]:
     """Train the zoo (or ``names`` of it) and write weights + cards into ``out_dir``.
 
     Baselines train first; fusion methods that accept pretrained encoders start from the
     baselines' encoders (read back from ``out_dir``). ``epochs_scale`` shortens every recipe
     (smoke tests); the real zoo uses 1.0. ``holdout`` leaves a group (a speaker) out of training.
+    ``seed`` is added to every recipe's seed: the same recipe trained again from another draw of
+    the initial weights, the augmentation and the batches (how far results move from run to run).
     """
     entries = select_entries(task, names)
     streams: List[TrainingStream] = []
@@ -110,7 +113,7 @@ def train_zoo(
     for entry in entries:
         accepts = fusion_class(entry.method).accepts_pretrained_encoders
         config = task.recipe(entry.method, accepts, entry.options.get("modality", ""))
-        config = dataclasses.replace(config, epochs=max(1, round(config.epochs * epochs_scale)))
+        config = dataclasses.replace(config, epochs=max(1, round(config.epochs * epochs_scale)), seed=config.seed + seed)
         stream = next((s for s in streams if s.serves(config)), None)
         if stream is None:
             stream = TrainingStream(task, data_dir, config, holdout=holdout)

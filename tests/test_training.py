@@ -72,6 +72,15 @@ def test_a_baseline_can_train_longer_than_the_rest(synthetic_task, tmp_path, mon
     assert image["config"]["epochs"] == 3 and len(image["val_accuracy"]) == 3
 
 
+def test_a_seed_retrains_the_same_recipe_from_another_draw(synthetic_task, tmp_path, monkeypatch):
+    monkeypatch.setattr(synthetic_task, "unimodal_recipe", dataclasses.replace(synthetic_task.unimodal_recipe, seed=5))
+    for seed in (0, 1):
+        train_zoo(synthetic_task, tmp_path, tmp_path / f"seed{seed}" / "synthetic", ["unimodal-audio"], seed=seed)
+    cards = [read_card("synthetic", "unimodal-audio", tmp_path / f"seed{seed}") for seed in (0, 1)]
+    assert [card["training"]["config"]["seed"] for card in cards] == [5, 6]  # added to the recipe's own seed
+    assert cards[0]["weights"]["sha256"] != cards[1]["weights"]["sha256"]
+
+
 def test_evaluation_on_generated_data(synthetic_task, tmp_path):
     train_zoo(synthetic_task, tmp_path, tmp_path / "synthetic", ["unimodal-image", "unimodal-audio", "late"])
     models = {n: load_pretrained("synthetic", n, root=tmp_path)[0] for n in ("unimodal-image", "late")}
