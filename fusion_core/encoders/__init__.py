@@ -31,6 +31,6 @@ def create_tokenizer(spec: EncoderSpec, width: int) -> Encoder:
     return ENCODERS.get(spec.name).tokenizer(token_width=width, **spec.kwargs)
 
 
-from . import audio_cnn, image_cnn, scene_cnn, text_gru  # noqa: E402,F401  (registers the encoders)
+from . import audio_cnn, image_cnn, scene_cnn, speech_embedding, text_gru  # noqa: E402,F401  (registers the encoders)
 
 __all__ = ["ENCODERS", "Encoder", "EncoderSpec", "create_encoder", "create_tokenizer", "list_encoders"]

@@ -34,10 +34,10 @@ class AudioCNN(Encoder):
 
     @classmethod
     def tokenizer(cls, token_width: int, n_mels: int = 40, width: int = 64) -> Encoder:
-        return _FrameTokenizer(n_mels, token_width)
+        return FrameTokenizer(n_mels, token_width)
 
 
-class _FrameTokenizer(Encoder):
+class FrameTokenizer(Encoder):
     """One narrow conv over time, then groups of 4 frames -> one token: 25 low-level tokens of 1 s."""
 
     def __init__(self, n_mels: int, width: int) -> None:
