@@ -70,6 +70,9 @@ def wait_idle(page, timeout: float = 120_000) -> None:
     """Wait until Streamlit has finished the current run (its status widget is gone)."""
     page.wait_for_timeout(300)
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=timeout)
+    # The status widget appears only once a run has gone on for a moment; on a loaded machine a rerun that was
+    # requested but had not started yet slipped past it. The app's own script state says at once.
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=timeout)
     page.wait_for_timeout(200)
 
 
