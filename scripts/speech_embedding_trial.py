@@ -57,7 +57,7 @@ def features(waves: torch.Tensor) -> torch.Tensor:
 
 def frozen_outputs(encoder: Encoder, waves: torch.Tensor) -> torch.Tensor:
     with torch.inference_mode():
-        return torch.cat([encoder.stem(speech_features(waves[i : i + BATCH], SAMPLE_RATE)) for i in range(0, len(waves), BATCH)])
+        return torch.cat([encoder.stem(features(waves[i : i + BATCH])) for i in range(0, len(waves), BATCH)])
 
 
 def main() -> None:
